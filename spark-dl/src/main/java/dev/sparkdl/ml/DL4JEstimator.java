@@ -1,0 +1,263 @@
+package dev.sparkdl.ml;
+
+import java.util.List;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+
+import dev.sparkdl.spark.BarrierTrainer;
+import dev.sparkdl.spark.DataValidator;
+import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.LabelEncoder;
+import dev.sparkdl.spark.TrainingResult;
+import dev.sparkdl.train.NetworkSpec;
+import dev.sparkdl.train.TrainingPlan;
+
+/**
+ * What the classifier and the regressor share: the params, and {@code fit} as a recipe —
+ * validate, select, check every row, train in one barrier stage, build the model.
+ *
+ * @param <M> the model this estimator produces
+ * @param <E> the concrete estimator, so chained setters keep their type
+ */
+public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstimator<M, E>> extends Estimator<M>
+        implements HasFeaturesCol, HasLabelCol, HasPredictionCol, TrainingParams, MLWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> featuresCol;
+    private final Param<String> labelCol;
+    private final Param<String> predictionCol;
+    private final Param<String> network;
+    private final IntParam epochs;
+    private final IntParam batchSize;
+    private final IntParam numWorkers;
+    private final Param<String> trainingMode;
+    private final LongParam seed;
+    private final BooleanParam shuffle;
+
+    protected DL4JEstimator(String uid) {
+        this.uid = uid;
+        featuresCol = new Param<>(this, "featuresCol", FEATURES_COL_DOC, Validators.nonBlank());
+        labelCol = new Param<>(this, "labelCol", LABEL_COL_DOC, Validators.nonBlank());
+        predictionCol = new Param<>(this, "predictionCol", PREDICTION_COL_DOC, Validators.nonBlank());
+        network = new Param<>(this, "network", "DL4J network configuration as JSON", Validators.nonBlank());
+        epochs = new IntParam(this, "epochs", "passes over the training data (>= 1)", Validators.atLeast(1));
+        batchSize = new IntParam(this, "batchSize",
+                "global minibatch of one synchronous step, split over the workers (>= 1)", Validators.atLeast(1));
+        numWorkers = new IntParam(this, "numWorkers",
+                "training ranks; 0 means every task slot of the cluster (>= 0)", Validators.atLeast(0));
+        trainingMode = new Param<>(this, "trainingMode", "\"allreduce\" or \"parameter-server\"",
+                Validators.oneOf("allreduce", "parameter-server"));
+        seed = new LongParam(this, "seed", "seed of the per-epoch shuffle");
+        shuffle = new BooleanParam(this, "shuffle", "reshuffle rows every epoch");
+        setDefault(featuresCol, "features");
+        setDefault(labelCol, "label");
+        setDefault(predictionCol, "prediction");
+        setDefault(epochs, 10);
+        setDefault(batchSize, 128);
+        setDefault(numWorkers, 0);
+        setDefault(trainingMode, "allreduce");
+        setDefault(seed, 42L);
+        setDefault(shuffle, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final E self() {
+        return (E) this;
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    // ---- params --------------------------------------------------------------------------------
+
+    @Override
+    public Param<String> featuresCol() {
+        return featuresCol;
+    }
+
+    @Override
+    public Param<String> labelCol() {
+        return labelCol;
+    }
+
+    @Override
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    @Override
+    public Param<String> network() {
+        return network;
+    }
+
+    @Override
+    public IntParam epochs() {
+        return epochs;
+    }
+
+    @Override
+    public IntParam batchSize() {
+        return batchSize;
+    }
+
+    @Override
+    public IntParam numWorkers() {
+        return numWorkers;
+    }
+
+    @Override
+    public Param<String> trainingMode() {
+        return trainingMode;
+    }
+
+    @Override
+    public LongParam seed() {
+        return seed;
+    }
+
+    @Override
+    public BooleanParam shuffle() {
+        return shuffle;
+    }
+
+    public E setFeaturesCol(String value) {
+        set(featuresCol, value);
+        return self();
+    }
+
+    public E setLabelCol(String value) {
+        set(labelCol, value);
+        return self();
+    }
+
+    public E setPredictionCol(String value) {
+        set(predictionCol, value);
+        return self();
+    }
+
+    public E setNetwork(MultiLayerConfiguration conf) {
+        return setNetworkJson(conf.toJson());
+    }
+
+    public E setNetwork(ComputationGraphConfiguration conf) {
+        return setNetworkJson(conf.toJson());
+    }
+
+    public E setNetworkJson(String json) {
+        NetworkSpec.fromJson(json);
+        set(network, json);
+        return self();
+    }
+
+    public E setEpochs(int value) {
+        set(epochs, value);
+        return self();
+    }
+
+    public E setBatchSize(int value) {
+        set(batchSize, value);
+        return self();
+    }
+
+    public E setNumWorkers(int value) {
+        set(numWorkers, value);
+        return self();
+    }
+
+    public E setTrainingMode(String value) {
+        set(trainingMode, value);
+        return self();
+    }
+
+    public E setSeed(long value) {
+        set(seed, value);
+        return self();
+    }
+
+    public E setShuffle(boolean value) {
+        set(shuffle, value);
+        return self();
+    }
+
+    // ---- schema and fit ------------------------------------------------------------------------
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        SchemaChecks.requireNumeric(schema, getLabelCol(), "label");
+        if (!isDefined(network)) {
+            throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
+        }
+        return appendOutputs(schema);
+    }
+
+    /** The model's output columns appended to {@code schema}. */
+    protected abstract StructType appendOutputs(StructType schema);
+
+    /** The label encoder for this kind of estimator, after checking it against the network. */
+    protected abstract LabelEncoder labelEncoder(StructType schema, NetworkSpec spec);
+
+    protected abstract M createModel(String uid, TrainingResult result, int numFeatures, LabelEncoder labels);
+
+    @Override
+    public M fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        NetworkSpec spec = NetworkSpec.fromJson(getNetwork());
+        Dataset<Row> selected = dataset.select(getFeaturesCol(), getLabelCol());
+        int width = featureWidth(selected, spec);
+        FeatureReader features = FeatureReader.forColumn(selected.schema(), getFeaturesCol(), width);
+        LabelEncoder labels = labelEncoder(selected.schema(), spec);
+        JavaRDD<Row> rows = selected.toJavaRDD();
+        long totalRows = DataValidator.validate(rows, features, labels);
+        int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
+        TrainingPlan plan = TrainingPlan.forRows(totalRows, getEpochs(), getBatchSize(), getSeed(), getShuffle());
+        TrainingResult result = BarrierTrainer.fit(rows, features, labels, spec, plan, workers, getTrainingMode());
+        M model = createModel(uid, result, width, labels);
+        return copyValues(model, extractParamMap()).setParent(this);
+    }
+
+    /** The width the network reads, checked against the first row of the data. */
+    private int featureWidth(Dataset<Row> selected, NetworkSpec spec) {
+        List<Row> first = selected.filter(selected.col(getFeaturesCol()).isNotNull()).limit(1).collectAsList();
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException(selected.isEmpty()
+                    ? "The training DataFrame is empty: there is nothing to fit"
+                    : "Column '" + getFeaturesCol() + "' is null in every row");
+        }
+        int dataWidth = FeatureReader.widthOf(first.get(0), 0);
+        var networkWidth = spec.inputWidth();
+        if (networkWidth.isPresent() && networkWidth.getAsLong() != dataWidth) {
+            throw new IllegalArgumentException("network: its input layer expects " + networkWidth.getAsLong()
+                    + " features but column '" + getFeaturesCol() + "' holds " + dataWidth + " values per row");
+        }
+        return dataWidth;
+    }
+
+    // ---- persistence ---------------------------------------------------------------------------
+
+    @Override
+    public MLWriter write() {
+        return new DefaultParamsWriter(this);
+    }
+
+    @Override
+    public void save(String path) throws java.io.IOException {
+        write().save(path);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.sparkdl.ml;
+
+import java.util.List;
+
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+import dev.sparkdl.spark.BatchScorer;
+import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.OutputLayout;
+import dev.sparkdl.train.EpochRecord;
+import dev.sparkdl.train.NetworkAdapter;
+import dev.sparkdl.train.TrainedNetwork;
+
+/**
+ * What both models share: the trained network, its feature width, the training history, and
+ * batched scoring that restores the network once per executor JVM.
+ */
+public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
+        implements HasFeaturesCol, HasPredictionCol, MLWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> featuresCol;
+    private final Param<String> predictionCol;
+    private final TrainedNetwork trained;
+    private final int numFeatures;
+    private final List<EpochRecord> history;
+    private transient NetworkAdapter driverNetwork;
+    private transient Broadcast<TrainedNetwork> broadcast;
+
+    protected DL4JModel(String uid, TrainedNetwork trained, int numFeatures, List<EpochRecord> history) {
+        this.uid = uid;
+        this.trained = trained;
+        this.numFeatures = numFeatures;
+        this.history = List.copyOf(history);
+        featuresCol = new Param<>(this, "featuresCol", FEATURES_COL_DOC, Validators.nonBlank());
+        predictionCol = new Param<>(this, "predictionCol", PREDICTION_COL_DOC, Validators.nonBlank());
+        setDefault(featuresCol, "features");
+        setDefault(predictionCol, "prediction");
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public Param<String> featuresCol() {
+        return featuresCol;
+    }
+
+    @Override
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setFeaturesCol(String value) {
+        set(featuresCol, value);
+        return (M) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setPredictionCol(String value) {
+        set(predictionCol, value);
+        return (M) this;
+    }
+
+    /** The trained DL4J network: a MultiLayerNetwork or a ComputationGraph. */
+    public synchronized Object network() {
+        if (driverNetwork == null) {
+            driverNetwork = trained.restore();
+        }
+        return driverNetwork.network();
+    }
+
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    /** One record per epoch of the fit that made this model (empty for models built elsewhere). */
+    public List<EpochRecord> trainingHistory() {
+        return history;
+    }
+
+    TrainedNetwork trained() {
+        return trained;
+    }
+
+    protected abstract OutputLayout outputLayout();
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        return appendOutputs(schema);
+    }
+
+    protected abstract StructType appendOutputs(StructType schema);
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType output = transformSchema(dataset.schema());
+        FeatureReader features = FeatureReader.forColumn(dataset.schema(), getFeaturesCol(), numFeatures);
+        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), features, outputLayout(),
+                BatchScorer.DEFAULT_BATCH_ROWS);
+        return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+    }
+
+    /** One broadcast per model, reused by every transform. */
+    private synchronized Broadcast<TrainedNetwork> broadcast(SparkSession spark) {
+        if (broadcast == null) {
+            broadcast = spark.sparkContext().broadcast(trained,
+                    scala.reflect.ClassTag$.MODULE$.apply(TrainedNetwork.class));
+        }
+        return broadcast;
+    }
+
+    @Override
+    public MLWriter write() {
+        return new ModelIO.Writer(this);
+    }
+
+    @Override
+    public void save(String path) throws java.io.IOException {
+        write().save(path);
+    }
+
+    /** The width of the model's output (the number of classes for a classifier). */
+    abstract int outputWidth();
+}

@@ -1,0 +1,63 @@
+package dev.sparkdl.ml;
+
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+
+/** The params of a distributed fit, shared by both estimators. */
+public interface TrainingParams extends Params {
+
+    /** DL4J JSON of a MultiLayerConfiguration or a one-input, one-output ComputationGraphConfiguration. */
+    Param<String> network();
+
+    /** Passes over the training data (default 10). */
+    IntParam epochs();
+
+    /**
+     * The GLOBAL minibatch of one synchronous step (default 128), split evenly over the workers,
+     * so learning rates stay valid when the worker count changes.
+     */
+    IntParam batchSize();
+
+    /** Number of training ranks; 0 (the default) means every task slot of the cluster. */
+    IntParam numWorkers();
+
+    /** "allreduce" (synchronous, default) or "parameter-server" (asynchronous). */
+    Param<String> trainingMode();
+
+    /** Seed of the per-epoch shuffle; the network's own weight initialisation uses its config's seed. */
+    LongParam seed();
+
+    /** Whether rows are reshuffled every epoch (default true). */
+    BooleanParam shuffle();
+
+    default String getNetwork() {
+        return getOrDefault(network());
+    }
+
+    default int getEpochs() {
+        return (Integer) getOrDefault(epochs());
+    }
+
+    default int getBatchSize() {
+        return (Integer) getOrDefault(batchSize());
+    }
+
+    default int getNumWorkers() {
+        return (Integer) getOrDefault(numWorkers());
+    }
+
+    default String getTrainingMode() {
+        return getOrDefault(trainingMode());
+    }
+
+    default long getSeed() {
+        return (Long) getOrDefault(seed());
+    }
+
+    default boolean getShuffle() {
+        return (Boolean) getOrDefault(shuffle());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.sparkdl.spark;
+
+import java.io.Serializable;
+import java.security.SecureRandom;
+import java.util.Iterator;
+import java.util.List;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Row;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import dev.sparkdl.train.NetworkAdapter;
+import dev.sparkdl.train.NetworkSpec;
+import dev.sparkdl.train.TrainedNetwork;
+import dev.sparkdl.train.TrainingPlan;
+
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
+
+/**
+ * Runs one fit as ONE barrier stage that holds all N ranks for every epoch. Gang scheduling means
+ * every rank is alive while the others wait on it in an exchange.
+ */
+public final class BarrierTrainer {
+    private static final long DEFAULT_EXCHANGE_TIMEOUT_MS = 120_000;
+
+    private BarrierTrainer() {
+    }
+
+    /**
+     * @param rows     the selected feature and label columns, already validated
+     * @param workers  the number of ranks; the rows are repartitioned into that many partitions
+     */
+    public static TrainingResult fit(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels,
+                                     NetworkSpec spec, TrainingPlan plan, int workers, String trainingMode) {
+        Exchanges.checkSupported(trainingMode, workers);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.context());
+        INDArray initialParams = NetworkAdapter.create(spec, null).params();
+        Broadcast<TrainedNetwork> initial = sc.broadcast(TrainedNetwork.of(spec, initialParams));
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        TrainingJob job = new TrainingJob(spec, plan, features, labels, trainingMode, secret,
+                DEFAULT_EXCHANGE_TIMEOUT_MS);
+        String previousDescription = sc.getLocalProperty("spark.job.description");
+        sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
+                + trainingMode);
+        try {
+            RDD<TaskOutcome> outcomes = rows.repartition(workers).rdd().barrier().mapPartitions(
+                    taskFunction(job, initial), false, ClassTag$.MODULE$.apply(TaskOutcome.class));
+            List<TaskOutcome> results = outcomes.toJavaRDD().collect();
+            TaskOutcome first = results.stream().filter(o -> o.rank() == 0).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("rank 0 returned no parameters"));
+            return new TrainingResult(new TrainedNetwork(spec, first.params()), first.history(), workers);
+        } finally {
+            sc.setJobDescription(previousDescription);
+            initial.destroy();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static scala.Function1<scala.collection.Iterator<Row>, scala.collection.Iterator<TaskOutcome>>
+            taskFunction(TrainingJob job, Broadcast<TrainedNetwork> initial) {
+        return (scala.Function1<scala.collection.Iterator<Row>, scala.collection.Iterator<TaskOutcome>> & Serializable)
+                it -> {
+                    Iterator<TaskOutcome> out = runTask(JavaConverters.asJavaIterator(it), job, initial);
+                    return JavaConverters.asScalaIterator(out);
+                };
+    }
+
+    private static Iterator<TaskOutcome> runTask(Iterator<Row> rows, TrainingJob job,
+                                                 Broadcast<TrainedNetwork> initial) {
+        try {
+            return TrainingTask.run(rows, job, initial);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("spark-dl training task was interrupted", e);
+        }
+    }
+}

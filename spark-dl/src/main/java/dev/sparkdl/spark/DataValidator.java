@@ -1,0 +1,70 @@
+package dev.sparkdl.spark;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Row;
+
+/**
+ * The pass over the data before training: counts the rows and checks every one with the same
+ * readers training uses, so a bad row fails the fit up front, named by column, partition and
+ * position, with the number of bad rows in all.
+ */
+public final class DataValidator {
+
+    private DataValidator() {
+    }
+
+    record PartitionReport(int partition, long rows, long badRows, String firstProblem) implements Serializable {
+    }
+
+    /** Returns the number of rows; throws if any row is bad or there are none. */
+    public static long validate(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels) {
+        List<PartitionReport> reports = rows.mapPartitionsWithIndex(
+                (partition, it) -> List.of(check(partition, it, features, labels)).iterator(), false).collect();
+        long total = 0;
+        long bad = 0;
+        String first = null;
+        for (PartitionReport report : reports) {
+            total += report.rows();
+            bad += report.badRows();
+            if (first == null && report.firstProblem() != null) {
+                first = report.firstProblem();
+            }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException(first + "; " + bad + " of " + total
+                    + " rows are bad. Fix or filter them before fit.");
+        }
+        if (total == 0) {
+            throw new IllegalArgumentException("The training DataFrame is empty: there is nothing to fit");
+        }
+        return total;
+    }
+
+    private static PartitionReport check(int partition, Iterator<Row> it, FeatureReader features,
+                                         LabelEncoder labels) {
+        float[] featureScratch = new float[features.width()];
+        float[] labelScratch = new float[labels.width()];
+        long position = 0;
+        long bad = 0;
+        String first = null;
+        while (it.hasNext()) {
+            Row row = it.next();
+            try {
+                features.read(row, featureScratch, 0, partition, position);
+                labels.encode(row, labelScratch, 0, partition, position);
+            } catch (BadRowException e) {
+                bad++;
+                if (first == null) {
+                    first = e.getMessage();
+                }
+            }
+            position++;
+        }
+        return new PartitionReport(partition, position, bad, first);
+    }
+
+}

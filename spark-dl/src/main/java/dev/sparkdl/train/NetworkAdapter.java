@@ -1,0 +1,174 @@
+package dev.sparkdl.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One replica of a network, whichever DL4J family it is. The step is split so that gradients can
+ * be summed across workers between backprop and the updater (DL4J's own {@code fit} fuses them).
+ */
+public abstract sealed class NetworkAdapter {
+
+    /** A network with the given parameters (copied), or freshly initialised ones when null. */
+    public static NetworkAdapter create(NetworkSpec spec, INDArray initialParams) {
+        if (spec.kind() == NetworkKind.MULTI_LAYER) {
+            MultiLayerNetwork net = new MultiLayerNetwork(spec.multiLayer());
+            net.init(initialParams, initialParams != null);
+            return new MultiLayer(net);
+        }
+        ComputationGraph graph = new ComputationGraph(spec.graph());
+        graph.init(initialParams, initialParams != null);
+        return new Graph(graph);
+    }
+
+    /** Wraps a network that is already initialised. */
+    public static NetworkAdapter wrap(Object network) {
+        if (network instanceof MultiLayerNetwork net) {
+            return new MultiLayer(net);
+        }
+        if (network instanceof ComputationGraph graph) {
+            return new Graph(graph);
+        }
+        throw new IllegalArgumentException("not a DL4J network: " + network);
+    }
+
+    /** Backprop on one minibatch; leaves the summed (not averaged) gradient in {@link #flatGradient()}. */
+    public abstract double computeGradient(INDArray features, INDArray labels);
+
+    /** The flattened gradient the updater reads; exchanges sum into it in place. */
+    public abstract INDArray flatGradient();
+
+    /** Applies the updater, which divides by {@code globalBatchSize}, then takes the step. */
+    public abstract void applyUpdate(int globalBatchSize);
+
+    public abstract void incrementEpoch();
+
+    /** params -= update; DL4J may hold the flat params as [n] and the gradient as [1, n]. */
+    static void step(INDArray params, INDArray update) {
+        params.subi(update.reshape(params.shape()));
+    }
+
+    public abstract INDArray params();
+
+    public abstract INDArray output(INDArray features);
+
+    /** The DL4J object: a MultiLayerNetwork or a ComputationGraph. */
+    public abstract Object network();
+
+    /** An independent replica with the same parameters, for a second scoring thread. */
+    public abstract NetworkAdapter copy();
+
+    static final class MultiLayer extends NetworkAdapter {
+        private final MultiLayerNetwork net;
+
+        MultiLayer(MultiLayerNetwork net) {
+            this.net = net;
+        }
+
+        @Override
+        public double computeGradient(INDArray features, INDArray labels) {
+            net.setInput(features);
+            net.setLabels(labels);
+            net.computeGradientAndScore();
+            return net.score();
+        }
+
+        @Override
+        public INDArray flatGradient() {
+            return net.getFlattenedGradients();
+        }
+
+        @Override
+        public void applyUpdate(int globalBatchSize) {
+            var conf = net.getLayerWiseConfigurations();
+            int iteration = conf.getIterationCount();
+            net.getUpdater().update(net, net.gradient(), iteration, conf.getEpochCount(), globalBatchSize,
+                    LayerWorkspaceMgr.noWorkspaces());
+            step(net.params(), net.getFlattenedGradients());
+            conf.setIterationCount(iteration + 1);
+        }
+
+        @Override
+        public void incrementEpoch() {
+            net.incrementEpochCount();
+        }
+
+        @Override
+        public INDArray params() {
+            return net.params();
+        }
+
+        @Override
+        public INDArray output(INDArray features) {
+            return net.output(features, false);
+        }
+
+        @Override
+        public Object network() {
+            return net;
+        }
+
+        @Override
+        public NetworkAdapter copy() {
+            return new MultiLayer(net.clone());
+        }
+    }
+
+    static final class Graph extends NetworkAdapter {
+        private final ComputationGraph graph;
+
+        Graph(ComputationGraph graph) {
+            this.graph = graph;
+        }
+
+        @Override
+        public double computeGradient(INDArray features, INDArray labels) {
+            graph.setInputs(features);
+            graph.setLabels(labels);
+            graph.computeGradientAndScore();
+            return graph.score();
+        }
+
+        @Override
+        public INDArray flatGradient() {
+            return graph.getFlattenedGradients();
+        }
+
+        @Override
+        public void applyUpdate(int globalBatchSize) {
+            var conf = graph.getConfiguration();
+            int iteration = conf.getIterationCount();
+            graph.getUpdater().update(graph.gradient(), iteration, conf.getEpochCount(), globalBatchSize,
+                    LayerWorkspaceMgr.noWorkspaces());
+            step(graph.params(), graph.getFlattenedGradients());
+            conf.setIterationCount(iteration + 1);
+        }
+
+        @Override
+        public void incrementEpoch() {
+            graph.incrementEpochCount();
+        }
+
+        @Override
+        public INDArray params() {
+            return graph.params();
+        }
+
+        @Override
+        public INDArray output(INDArray features) {
+            return graph.output(false, features)[0];
+        }
+
+        @Override
+        public Object network() {
+            return graph;
+        }
+
+        @Override
+        public NetworkAdapter copy() {
+            return new Graph(graph.clone());
+        }
+    }
+}

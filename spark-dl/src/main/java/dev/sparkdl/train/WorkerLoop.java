@@ -1,0 +1,118 @@
+package dev.sparkdl.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The training loop every rank runs, with no Spark in sight. Each step: backprop on this rank's
+ * slice of the global minibatch, sum the raw gradient over all ranks, then let DL4J's updater
+ * divide by the GLOBAL batch size. N workers with B/N rows each thus reproduce one worker with B.
+ */
+public final class WorkerLoop {
+    private static final int STAT_ROWS = 0;
+    private static final int STAT_LOSS_SUM = 1;
+
+    private final NetworkAdapter network;
+    private final WorkerData data;
+    private final TrainingPlan plan;
+    private final GradientExchange exchange;
+    private final ProgressSink progress;
+    private final double[] stepStats = new double[2];
+
+    public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
+                      ProgressSink progress) {
+        this.network = network;
+        this.data = data;
+        this.plan = plan;
+        this.exchange = exchange;
+        this.progress = progress;
+    }
+
+    /** Runs every epoch of the plan and returns the history, identical on every rank. */
+    public List<EpochRecord> run() throws InterruptedException {
+        List<EpochRecord> history = new ArrayList<>(plan.epochs());
+        long step = 0;
+        for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+            int[] order = epochOrder(epoch);
+            long startNs = System.nanoTime();
+            long exchangeNs = 0;
+            double lossSum = 0;
+            long samples = 0;
+            for (int s = 0; s < plan.stepsPerEpoch(); s++) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("training interrupted at epoch " + epoch + ", step " + step);
+                }
+                int[] rows = stepRows(order, s);
+                localBackprop(rows);
+                long exchangeStart = System.nanoTime();
+                exchange.sum(network.flatGradient(), stepStats);
+                exchangeNs += System.nanoTime() - exchangeStart;
+                int globalRows = (int) stepStats[STAT_ROWS];
+                if (globalRows > 0) {
+                    network.applyUpdate(globalRows);
+                }
+                lossSum += stepStats[STAT_LOSS_SUM];
+                samples += globalRows;
+                step++;
+            }
+            network.incrementEpoch();
+            double seconds = (System.nanoTime() - startNs) / 1e9;
+            EpochRecord record = new EpochRecord(epoch + 1, step, samples > 0 ? lossSum / samples : Double.NaN,
+                    samples, seconds, exchangeNs / 1e9);
+            history.add(record);
+            if (exchange.rank() == 0) {
+                progress.epochFinished(record);
+            }
+        }
+        return history;
+    }
+
+    private void localBackprop(int[] rows) {
+        if (rows.length == 0) {
+            // A rank with no rows this step still joins the sum with a zero gradient. One backprop on
+            // a zero row gives DL4J its gradient structure for the updater; its values are discarded.
+            network.computeGradient(Nd4j.zeros(network.params().dataType(), 1, data.featureWidth()),
+                    Nd4j.zeros(network.params().dataType(), 1, data.labelWidth()));
+            network.flatGradient().assign(0);
+            stepStats[STAT_ROWS] = 0;
+            stepStats[STAT_LOSS_SUM] = 0;
+            return;
+        }
+        INDArray features = data.features(rows);
+        INDArray labels = data.labels(rows);
+        double loss = network.computeGradient(features, labels);
+        stepStats[STAT_ROWS] = rows.length;
+        stepStats[STAT_LOSS_SUM] = loss * rows.length;
+    }
+
+    /** This rank's rows of step {@code s}: the epoch's rows split evenly over its steps. */
+    private int[] stepRows(int[] order, int s) {
+        long n = order.length;
+        int from = (int) (s * n / plan.stepsPerEpoch());
+        int to = (int) ((s + 1) * n / plan.stepsPerEpoch());
+        int[] rows = new int[to - from];
+        System.arraycopy(order, from, rows, 0, rows.length);
+        return rows;
+    }
+
+    private int[] epochOrder(int epoch) {
+        int[] order = new int[data.numRows()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (plan.shuffle()) {
+            SplittableRandom random = new SplittableRandom(plan.seed() * 1_000_003L + epoch * 7919L + exchange.rank());
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+}
