@@ -1,0 +1,307 @@
+package dev.sparkdl.arrow.spark;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+
+import dev.sparkdl.arrow.Allocators;
+import dev.sparkdl.arrow.TrainingSchema;
+
+/**
+ * Turns one partition's rows into Arrow batches of {@code batchRows} rows in the
+ * {@link TrainingSchema} layout: features as one row-major float matrix, label as float.
+ *
+ * <p>The feature and label converters are chosen from the schema when this object is built.
+ * Each row's values are written straight into the Arrow buffers: no per-row arrays, no
+ * {@code DataSet}. The batches are one {@link VectorSchemaRoot} that this object owns and
+ * refills: a batch is valid until the iterator advances or this object closes; spill it
+ * ({@code PartitionData.spill}) or copy it to keep it. Bad input throws
+ * {@link BadRowException} and frees the batch at once; {@link #close()} frees the rest.
+ *
+ * <pre>{@code
+ * try (RowsToArrow rows = RowsToArrow.forSchema(df.schema()).features("features").label("label")
+ *          .partitionId(TaskContext.getPartitionId()).open(allocator);
+ *      PartitionData data = PartitionData.spill(rows.convert(iterator), localDir, allocator, 0)) {
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class RowsToArrow implements AutoCloseable {
+    /** Rows per Arrow batch unless told otherwise: 4096 x 784 floats is 12.8 MB. */
+    public static final int DEFAULT_BATCH_ROWS = 4096;
+
+    private final BufferAllocator allocator;
+    private final String featureColumn;
+    private final int featureOrdinal;
+    private final FeatureWriter features;
+    private final String labelColumn;
+    private final int labelOrdinal;
+    private final LabelReader labels;
+    private final int batchRows;
+    private final int partition;
+    private int width;
+    private VectorSchemaRoot root;
+    private long rowsSeen;
+
+    private RowsToArrow(Builder b, BufferAllocator parent) {
+        StructType schema = b.schema;
+        this.featureColumn = Objects.requireNonNull(b.features, "feature column");
+        this.featureOrdinal = ordinal(schema, featureColumn);
+        this.features = FeatureWriters.forType(featureColumn, schema.fields()[featureOrdinal].dataType());
+        this.labelColumn = b.label;
+        this.labelOrdinal = labelColumn == null ? -1 : ordinal(schema, labelColumn);
+        this.labels = labelColumn == null ? null
+            : LabelReader.forType(labelColumn, schema.fields()[labelOrdinal].dataType());
+        if (b.batchRows <= 0) {
+            throw new IllegalArgumentException("batchRows must be positive: " + b.batchRows);
+        }
+        this.batchRows = b.batchRows;
+        this.width = b.width;
+        this.partition = b.partition;
+        this.allocator = Allocators.child(parent, "rows-to-arrow"
+            + (partition == BadRowException.UNKNOWN_PARTITION ? "" : ":partition-" + partition));
+    }
+
+    private static int ordinal(StructType schema, String column) {
+        for (int i = 0; i < schema.fields().length; i++) {
+            if (schema.fields()[i].name().equals(column)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no column '" + column + "' in " + schema.simpleString());
+    }
+
+    public static Builder forSchema(StructType schema) {
+        return new Builder(schema);
+    }
+
+    /** Batches of external rows ({@code Dataset<Row>}, {@code RowFactory}). */
+    public Iterator<VectorSchemaRoot> convert(Iterator<Row> rows) {
+        return new Batches<>(rows) {
+            @Override
+            boolean featureIsNull(Row row) {
+                return row.isNullAt(featureOrdinal);
+            }
+
+            @Override
+            int featureWidth(Row row) {
+                return features.width(row.get(featureOrdinal));
+            }
+
+            @Override
+            void writeFeatures(Row row, ArrowBuf dst, long offset) {
+                features.write(row.get(featureOrdinal), dst, offset, width);
+            }
+
+            @Override
+            boolean labelIsNull(Row row) {
+                return row.isNullAt(labelOrdinal);
+            }
+
+            @Override
+            double label(Row row) {
+                return labels.read(row, labelOrdinal);
+            }
+        };
+    }
+
+    /**
+     * Batches of Spark's internal rows, e.g. from {@code dataset.queryExecution().toRdd()}: the
+     * fast path, values are read where Spark keeps them, with no boxing. Rows may be reused by
+     * the source iterator (UnsafeRow); nothing here keeps a reference.
+     */
+    public Iterator<VectorSchemaRoot> convertInternal(Iterator<InternalRow> rows) {
+        return new Batches<>(rows) {
+            @Override
+            boolean featureIsNull(InternalRow row) {
+                return row.isNullAt(featureOrdinal);
+            }
+
+            @Override
+            int featureWidth(InternalRow row) {
+                return features.width(row, featureOrdinal);
+            }
+
+            @Override
+            void writeFeatures(InternalRow row, ArrowBuf dst, long offset) {
+                features.write(row, featureOrdinal, dst, offset, width);
+            }
+
+            @Override
+            boolean labelIsNull(InternalRow row) {
+                return row.isNullAt(labelOrdinal);
+            }
+
+            @Override
+            double label(InternalRow row) {
+                return labels.read(row, labelOrdinal);
+            }
+        };
+    }
+
+    /** The feature width: given, or taken from the first row; -1 before that. */
+    public int width() {
+        return width > 0 ? width : -1;
+    }
+
+    /** Rows converted so far (the position in the partition of the next row). */
+    public long rowsSeen() {
+        return rowsSeen;
+    }
+
+    @Override
+    public void close() {
+        releaseBatch();
+        allocator.close();
+    }
+
+    private void releaseBatch() {
+        if (root != null) {
+            root.close();
+            root = null;
+        }
+    }
+
+    /** One converter loop for both row representations; the subclasses only say how to read a row. */
+    private abstract class Batches<R> implements Iterator<VectorSchemaRoot> {
+        private final Iterator<R> rows;
+        private boolean failed;
+
+        Batches(Iterator<R> rows) {
+            this.rows = rows;
+        }
+
+        abstract boolean featureIsNull(R row);
+
+        abstract int featureWidth(R row);
+
+        abstract void writeFeatures(R row, ArrowBuf dst, long offset);
+
+        abstract boolean labelIsNull(R row);
+
+        abstract double label(R row);
+
+        @Override
+        public boolean hasNext() {
+            return !failed && rows.hasNext();
+        }
+
+        @Override
+        public VectorSchemaRoot next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            try {
+                return fill();
+            } catch (RuntimeException | Error e) {
+                // A failure mid-batch frees the batch now, not at close: the task is going down.
+                failed = true;
+                releaseBatch();
+                throw e;
+            }
+        }
+
+        private VectorSchemaRoot fill() {
+            int n = 0;
+            ArrowBuf featureData = null;
+            ArrowBuf labelData = null;
+            while (n < batchRows && rows.hasNext()) {
+                R row = rows.next();
+                String column = featureColumn;
+                try {
+                    if (featureIsNull(row)) {
+                        throw new BadValue("null");
+                    }
+                    int rowWidth = featureWidth(row);
+                    if (width <= 0) {
+                        if (rowWidth <= 0) {
+                            throw new BadValue("empty feature vector");
+                        }
+                        width = rowWidth;
+                    } else if (rowWidth != width) {
+                        throw new BadValue("length " + rowWidth + ", expected " + width);
+                    }
+                    if (root == null) {
+                        root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
+                    }
+                    if (featureData == null) {
+                        featureData = TrainingSchema.featureValues(root).getDataBuffer();
+                        labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
+                    }
+                    writeFeatures(row, featureData, (long) n * width * Float.BYTES);
+                    if (labels != null) {
+                        column = labelColumn;
+                        if (labelIsNull(row)) {
+                            throw new BadValue("null");
+                        }
+                        labelData.setFloat((long) n * Float.BYTES, FeatureWriter.toFloat(label(row), 0));
+                    }
+                } catch (BadValue e) {
+                    throw new BadRowException(column, rowsSeen, partition, e.getMessage());
+                }
+                n++;
+                rowsSeen++;
+            }
+            root.setRowCount(n);
+            return root;
+        }
+    }
+
+    /** Names the columns and sizes of a {@link RowsToArrow}. */
+    public static final class Builder {
+        private final StructType schema;
+        private String features;
+        private String label;
+        private int batchRows = DEFAULT_BATCH_ROWS;
+        private int width;
+        private int partition = BadRowException.UNKNOWN_PARTITION;
+
+        private Builder(StructType schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+        }
+
+        public Builder features(String column) {
+            this.features = column;
+            return this;
+        }
+
+        /** The label column; leave unset for inference input (batches then have no label). */
+        public Builder label(String column) {
+            this.label = column;
+            return this;
+        }
+
+        /**
+         * Rows per Arrow batch. A multiple of the training minibatch keeps every in-order
+         * minibatch a zero-copy view.
+         */
+        public Builder batchRows(int rows) {
+            this.batchRows = rows;
+            return this;
+        }
+
+        /** The expected feature width; 0 (the default) takes it from the first row. */
+        public Builder width(int width) {
+            this.width = width;
+            return this;
+        }
+
+        /** The partition id, for error messages and the allocator name. */
+        public Builder partitionId(int partition) {
+            this.partition = partition;
+            return this;
+        }
+
+        /** Checks the schema, picks the converters and opens a child of {@code parent}. */
+        public RowsToArrow open(BufferAllocator parent) {
+            return new RowsToArrow(this, parent);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/**
+ * Spark rows to Arrow training batches, and Arrow predictions back to Spark.
+ *
+ * <ul>
+ *   <li>{@link dev.sparkdl.arrow.spark.RowsToArrow}: a partition's rows, as {@code Row} or as
+ *       {@code InternalRow} (from {@code Dataset.queryExecution().toRdd()}, which skips Spark's
+ *       conversion to boxed external values), become batches in the
+ *       {@link dev.sparkdl.arrow.TrainingSchema} layout. The per-type converter is picked once per
+ *       column from the schema, never per row.</li>
+ *   <li>{@link dev.sparkdl.arrow.spark.BadRowException}: null, wrong length or non-finite input,
+ *       with the column, the row's position in the partition and the partition id.</li>
+ *   <li>{@link dev.sparkdl.arrow.spark.PredictionBatch}: model output written into Arrow vectors
+ *       and read by Spark through its public {@code ArrowColumnVector}.</li>
+ * </ul>
+ *
+ * <p>This is the only package of the module that touches Spark.
+ */
+package dev.sparkdl.arrow.spark;
