@@ -1,0 +1,261 @@
+package dev.sparkdl.arrow.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+import dev.sparkdl.arrow.AllocatorTest;
+import dev.sparkdl.arrow.TrainingSchema;
+import scala.collection.JavaConverters;
+
+class RowsToArrowTest extends AllocatorTest {
+    private static final VectorUDT VECTOR = new VectorUDT();
+
+    private static StructType schema(DataType features, DataType label) {
+        return new StructType(new StructField[] {
+            DataTypes.createStructField("f", features, true),
+            DataTypes.createStructField("y", label, true)});
+    }
+
+    /** Every row's features and label of every batch, copied out. */
+    private static List<float[]> drain(Iterator<VectorSchemaRoot> batches, List<Float> labels) {
+        List<float[]> out = new ArrayList<>();
+        while (batches.hasNext()) {
+            VectorSchemaRoot batch = batches.next();
+            int width = TrainingSchema.width(batch);
+            for (int r = 0; r < batch.getRowCount(); r++) {
+                float[] row = new float[width];
+                for (int c = 0; c < width; c++) {
+                    row[c] = TrainingSchema.featureValues(batch).get(r * width + c);
+                }
+                out.add(row);
+                labels.add(TrainingSchema.labelsOrNull(batch).get(r));
+            }
+        }
+        return out;
+    }
+
+    private List<float[]> convert(StructType schema, List<Row> rows, List<Float> labels) {
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").batchRows(2)
+            .open(allocator)) {
+            return drain(converter.convert(rows.iterator()), labels);
+        }
+    }
+
+    @Test
+    void shouldConvertDenseAndSparseVectors() {
+        List<Float> labels = new ArrayList<>();
+        List<float[]> out = convert(schema(VECTOR, DataTypes.DoubleType), List.of(
+            RowFactory.create(Vectors.dense(1, 2, 3), 0.0),
+            RowFactory.create(Vectors.sparse(3, new int[] {1}, new double[] {5}), 1.0),
+            RowFactory.create(Vectors.dense(-1, 0.5, 9), 2.0)), labels);
+        assertEquals(3, out.size());
+        assertArrayEquals(new float[] {1, 2, 3}, out.get(0));
+        assertArrayEquals(new float[] {0, 5, 0}, out.get(1));
+        assertArrayEquals(new float[] {-1, 0.5f, 9}, out.get(2));
+        assertEquals(List.of(0f, 1f, 2f), labels);
+    }
+
+    @Test
+    void shouldConvertFloatArraysGivenAsJavaArraysSeqsAndLists() {
+        List<Float> labels = new ArrayList<>();
+        List<float[]> out = convert(schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.FloatType),
+            List.of(RowFactory.create(new float[] {1, 2}, 1f),
+                RowFactory.create(JavaConverters.asScalaBuffer(List.of(3f, 4f)).toSeq(), 2f),
+                RowFactory.create(List.of(5f, 6f), 3f)), labels);
+        assertArrayEquals(new float[] {1, 2}, out.get(0));
+        assertArrayEquals(new float[] {3, 4}, out.get(1));
+        assertArrayEquals(new float[] {5, 6}, out.get(2));
+        assertEquals(List.of(1f, 2f, 3f), labels);
+    }
+
+    @Test
+    void shouldConvertDoubleArraysWithIntegerLabels() {
+        List<Float> labels = new ArrayList<>();
+        List<float[]> out = convert(schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.IntegerType),
+            List.of(RowFactory.create(new double[] {0.25, -8}, 4), RowFactory.create(new Double[] {1.0, 2.0}, 7)),
+            labels);
+        assertArrayEquals(new float[] {0.25f, -8}, out.get(0));
+        assertArrayEquals(new float[] {1, 2}, out.get(1));
+        assertEquals(List.of(4f, 7f), labels);
+    }
+
+    @Test
+    void shouldConvertInternalRowsOfEveryFeatureType() {
+        List<InternalRow> vectors = List.of(
+            (InternalRow) VECTOR.serialize(Vectors.dense(1, 2, 3)),
+            (InternalRow) VECTOR.serialize(Vectors.sparse(3, new int[] {0, 2}, new double[] {7, 8})));
+        List<InternalRow> rows = List.of(new GenericInternalRow(new Object[] {vectors.get(0), 1.0}),
+            new GenericInternalRow(new Object[] {vectors.get(1), 2.0}));
+        assertInternal(schema(VECTOR, DataTypes.DoubleType), rows, new float[][] {{1, 2, 3}, {7, 0, 8}});
+
+        rows = List.of(new GenericInternalRow(new Object[] {UnsafeArrayData.fromPrimitiveArray(new float[] {1, 2, 3}), 1.0}));
+        assertInternal(schema(DataTypes.createArrayType(DataTypes.FloatType, false), DataTypes.DoubleType), rows,
+            new float[][] {{1, 2, 3}});
+
+        rows = List.of(new GenericInternalRow(new Object[] {UnsafeArrayData.fromPrimitiveArray(new double[] {4, 5, 6}), 1.0}));
+        assertInternal(schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType), rows,
+            new float[][] {{4, 5, 6}});
+    }
+
+    private void assertInternal(StructType schema, List<InternalRow> rows, float[][] expected) {
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").open(allocator)) {
+            List<float[]> out = drain(converter.convertInternal(rows.iterator()), new ArrayList<>());
+            assertEquals(expected.length, out.size());
+            for (int i = 0; i < expected.length; i++) {
+                assertArrayEquals(expected[i], out.get(i));
+            }
+        }
+    }
+
+    @Test
+    void shouldCutBatchesOfBatchRowsAndWriteOneContiguousMatrix() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            rows.add(RowFactory.create(new float[] {i, i + 0.5f}, (double) i));
+        }
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(DataTypes.createArrayType(DataTypes.FloatType),
+            DataTypes.DoubleType)).features("f").label("y").batchRows(3).open(allocator)) {
+            Iterator<VectorSchemaRoot> batches = converter.convert(rows.iterator());
+            List<Integer> sizes = new ArrayList<>();
+            while (batches.hasNext()) {
+                VectorSchemaRoot batch = batches.next();
+                sizes.add(batch.getRowCount());
+                var data = TrainingSchema.featureValues(batch).getDataBuffer();
+                int first = (int) TrainingSchema.labelsOrNull(batch).get(0);
+                // Row r, column c of the batch is float r*width+c of one buffer.
+                assertEquals(first + 0.5f, data.getFloat(Float.BYTES));
+                assertEquals(first + batch.getRowCount() - 1, data.getFloat((batch.getRowCount() - 1) * 2L * Float.BYTES));
+            }
+            assertEquals(List.of(3, 3, 1), sizes);
+            assertEquals(2, converter.width());
+            assertEquals(7, converter.rowsSeen());
+        }
+    }
+
+    @Test
+    void shouldConvertInferenceInputWithoutLabel() {
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("f")
+            .open(allocator)) {
+            VectorSchemaRoot batch = converter.convert(List.of(RowFactory.create(Vectors.dense(1, 2), null)).iterator())
+                .next();
+            assertEquals(1, batch.getRowCount());
+            assertEquals(null, TrainingSchema.labelsOrNull(batch));
+        }
+    }
+
+    @Test
+    void shouldRejectAnUnsupportedColumnTypeBeforeAnyRow() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> RowsToArrow.forSchema(schema(DataTypes.StringType, DataTypes.DoubleType)).features("f").label("y")
+                .open(allocator));
+        assertTrue(e.getMessage().contains("'f'") && e.getMessage().contains("string"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> RowsToArrow.forSchema(schema(VECTOR, DataTypes.StringType)).features("f").label("y").open(allocator));
+        assertThrows(IllegalArgumentException.class,
+            () -> RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("nope").open(allocator));
+    }
+
+    private BadRowException badRow(StructType schema, List<Row> rows, int width) {
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").batchRows(2).width(width)
+            .partitionId(5).open(allocator)) {
+            Iterator<VectorSchemaRoot> batches = converter.convert(rows.iterator());
+            BadRowException e = assertThrows(BadRowException.class, () -> {
+                while (batches.hasNext()) {
+                    batches.next();
+                }
+            });
+            // The batch is freed when the conversion fails, before close.
+            assertEquals(0, allocator.getAllocatedMemory());
+            assertFalse(batches.hasNext());
+            return e;
+        }
+    }
+
+    @Test
+    void shouldNameColumnRowAndPartitionOfANullFeature() {
+        BadRowException e = badRow(schema(VECTOR, DataTypes.DoubleType), List.of(
+            RowFactory.create(Vectors.dense(1, 2), 0.0), RowFactory.create(Vectors.dense(1, 2), 0.0),
+            RowFactory.create(null, 0.0)), 0);
+        assertEquals("f", e.column());
+        assertEquals(2, e.row());
+        assertEquals(5, e.partition());
+        assertTrue(e.getMessage().contains("'f' at row 2 of partition 5: null"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheRowOfAWrongLength() {
+        BadRowException e = badRow(schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.DoubleType),
+            List.of(RowFactory.create(new float[] {1, 2}, 0.0), RowFactory.create(new float[] {1, 2, 3}, 0.0)), 0);
+        assertEquals(1, e.row());
+        assertTrue(e.getMessage().contains("length 3, expected 2"), e.getMessage());
+
+        e = badRow(schema(VECTOR, DataTypes.DoubleType), List.of(RowFactory.create(Vectors.dense(1, 2), 0.0)), 3);
+        assertEquals(0, e.row());
+        assertTrue(e.getMessage().contains("length 2, expected 3"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheIndexOfANonFiniteFeature() {
+        BadRowException e = badRow(schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType),
+            List.of(RowFactory.create(new double[] {1, 2}, 0.0), RowFactory.create(new double[] {1, 2}, 0.0),
+                RowFactory.create(new double[] {1, 2}, 0.0), RowFactory.create(new double[] {Double.NaN, 2}, 0.0)), 0);
+        assertEquals(3, e.row());
+        assertTrue(e.getMessage().contains("NaN at index 0"), e.getMessage());
+
+        e = badRow(schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.DoubleType),
+            List.of(RowFactory.create(new float[] {1, Float.POSITIVE_INFINITY}, 0.0)), 0);
+        assertTrue(e.getMessage().contains("infinite value Infinity at index 1"), e.getMessage());
+
+        e = badRow(schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType),
+            List.of(RowFactory.create(new double[] {1e300}, 0.0)), 0);
+        assertTrue(e.getMessage().contains("overflows a float"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheLabelColumnForABadLabel() {
+        BadRowException e = badRow(schema(VECTOR, DataTypes.DoubleType),
+            List.of(RowFactory.create(Vectors.dense(1), 1.0), RowFactory.create(Vectors.dense(1), null)), 0);
+        assertEquals("y", e.column());
+        assertEquals(1, e.row());
+
+        e = badRow(schema(VECTOR, DataTypes.DoubleType),
+            List.of(RowFactory.create(Vectors.dense(1), Double.NEGATIVE_INFINITY)), 0);
+        assertEquals("y", e.column());
+        assertTrue(e.getMessage().contains("infinite"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectASparseIndexOutsideTheVector() {
+        // VectorUDT's struct built by hand: Vectors.sparse itself would refuse index 5 of size 2.
+        GenericInternalRow sparse = new GenericInternalRow(new Object[] {(byte) 0, 2,
+            UnsafeArrayData.fromPrimitiveArray(new int[] {5}), UnsafeArrayData.fromPrimitiveArray(new double[] {1})});
+        GenericInternalRow row = new GenericInternalRow(new Object[] {sparse, 0.0});
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("f")
+            .label("y").open(allocator)) {
+            BadRowException e = assertThrows(BadRowException.class,
+                () -> converter.convertInternal(List.<InternalRow>of(row).iterator()).next());
+            assertTrue(e.getMessage().contains("sparse index 5 outside [0, 2)"), e.getMessage());
+        }
+    }
+}
