@@ -89,26 +89,29 @@ public final class MappedBatches implements AutoCloseable {
     private static VectorSchemaRoot load(MappedByteBuffer region, ArrowBlock block, Schema schema,
                                          BufferAllocator allocator) throws IOException {
         ArrowBuf whole = allocator.wrapForeignAllocation(new MappedRegion(region));
+        ArrowRecordBatch record;
         try {
             Message message = readMessage(region, block);
             if (message.headerType() != MessageHeader.RecordBatch) {
                 throw new IOException("expected a record batch at offset " + block.getOffset()
                     + ", found message type " + message.headerType());
             }
-            ArrowBuf body = whole.slice(block.getMetadataLength(), block.getBodyLength());
-            try (ArrowRecordBatch record = MessageSerializer.deserializeRecordBatch(message, body)) {
-                VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-                try {
-                    new VectorLoader(root).load(record);
-                    return root;
-                } catch (RuntimeException e) {
-                    root.close();
-                    throw e;
-                }
-            }
-        } finally {
-            // The vectors hold their own references to the slices; ours goes.
+            // On success this takes over our reference to the region: the batch's slices keep it alive.
+            record = MessageSerializer.deserializeRecordBatch(message,
+                whole.slice(block.getMetadataLength(), block.getBodyLength()));
+        } catch (IOException | RuntimeException e) {
             whole.close();
+            throw e;
+        }
+        try (record) {
+            VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+            try {
+                new VectorLoader(root).load(record);
+                return root;
+            } catch (RuntimeException e) {
+                root.close();
+                throw e;
+            }
         }
     }
 
