@@ -121,6 +121,8 @@ final class ModelIO {
                 M model = factory.create(metadata.uid(), new TrainedNetwork(spec, params), modelInfo);
                 metadata.getAndSetParams(model, scala.Option.apply(null));
                 return model;
+            } catch (org.apache.hadoop.fs.ChecksumException e) {
+                throw new IllegalArgumentException("Model at " + path + " is corrupt: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot load model from " + path + ": " + e.getMessage(), e);
             }
