@@ -1,0 +1,197 @@
+package dev.sparkdl.collective;
+
+import dev.sparkdl.codec.AbortFlyweight;
+import dev.sparkdl.codec.ChunkFlyweight;
+import dev.sparkdl.codec.MessageHeader;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import static dev.sparkdl.collective.CollectiveException.Reason.CORRUPT_CHUNK;
+import static dev.sparkdl.collective.CollectiveException.Reason.PEER_GONE;
+import static dev.sparkdl.collective.CollectiveException.Reason.PROTOCOL;
+
+/**
+ * Handles what arrives on the data image from prev during an operation: checks each chunk against the
+ * one the schedule expects and against its CRC32C, then reduces it into (reduce-scatter) or copies it
+ * over (all-gather) the caller's buffer. A failure is recorded, not thrown, so the poll loop decides
+ * what to tell the neighbours.
+ */
+final class ChunkReceiver implements FragmentHandler
+{
+    private final RingSchedule schedule;
+    private final PeerInfo prev;
+    private final AbortReader abortReader;
+    private final ChunkFlyweight chunk = new ChunkFlyweight();
+    private final CRC32C crc32c = new CRC32C();
+    private final ByteBuffer scratch;
+    private final UnsafeBuffer scratchBuffer;
+    private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+    private ByteBuffer targetView;
+    private ElementType type;
+    private long operationId;
+    private int step;
+    private int chunkIndex;
+    private int received;
+    private CollectiveException failure;
+
+    ChunkReceiver(final RingSchedule schedule, final PeerInfo prev, final int chunkBytes,
+        final AbortReader abortReader)
+    {
+        this.schedule = schedule;
+        this.prev = prev;
+        this.abortReader = abortReader;
+        this.scratch = BufferUtil.allocateDirectAligned(Math.max(chunkBytes, 64), 64);
+        this.scratchBuffer = new UnsafeBuffer(scratch);
+    }
+
+    void begin(final long operationId, final ByteBuffer buffer, final ElementType type)
+    {
+        this.operationId = operationId;
+        this.type = type;
+        target.wrap(buffer);
+        targetView = buffer.duplicate();
+        step = 0;
+        chunkIndex = 0;
+        received = 0;
+        failure = null;
+    }
+
+    int received()
+    {
+        return received;
+    }
+
+    int remaining()
+    {
+        return schedule.transfers() - received;
+    }
+
+    CollectiveException failure()
+    {
+        return failure;
+    }
+
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (null != failure)
+        {
+            return;
+        }
+        final short type = MessageHeader.typeOf(buffer, offset, length);
+        if (type == MessageHeader.TYPE_ABORT)
+        {
+            failure = abortReader.read(buffer, offset, length, prev);
+        }
+        else if (type == MessageHeader.TYPE_BYE)
+        {
+            failure = new CollectiveException(PEER_GONE, prev.rank, prev.endpoint,
+                prev.describe() + " closed its allreduce while this rank was still reducing");
+        }
+        else if (!chunk.tryWrap(buffer, offset, length))
+        {
+            failure = new CollectiveException(PROTOCOL, prev.rank, prev.endpoint, "malformed message (type " + type +
+                ", " + length + " bytes) from " + prev.describe());
+        }
+        else
+        {
+            onChunk(buffer);
+        }
+    }
+
+    private void onChunk(final DirectBuffer buffer)
+    {
+        final int segment = schedule.recvSegment(step);
+        final long first = schedule.chunkStart(segment, chunkIndex);
+        final int count = schedule.chunkLength(segment, chunkIndex);
+        final int width = type.width();
+        if (chunk.operationId() != operationId || chunk.step() != step || chunk.segment() != segment ||
+            chunk.firstElement() != first || chunk.elementCount() != count ||
+            chunk.totalElements() != schedule.elementCount() || chunk.elementWidth() != width ||
+            chunk.senderRank() != prev.rank)
+        {
+            failure = new CollectiveException(PROTOCOL, prev.rank, prev.endpoint, "unexpected chunk from " +
+                prev.describe() + ": got operation " + chunk.operationId() + " step " + chunk.step() + " segment " +
+                chunk.segment() + " elements [" + chunk.firstElement() + ", +" + chunk.elementCount() + ") of " +
+                chunk.totalElements() + " x " + chunk.elementWidth() + " bytes; expected operation " + operationId +
+                " step " + step + " segment " + segment + " elements [" + first + ", +" + count + ") of " +
+                schedule.elementCount() + " x " + width + " bytes (did every rank pass the same length and type?)");
+            return;
+        }
+
+        final int payloadLength = count * width;
+        final int byteOffset = (int)(first * width);
+        final int actualCrc;
+        if (schedule.isReduceStep(step))
+        {
+            scratchBuffer.putBytes(0, buffer, chunk.payloadOffset(), payloadLength);
+            actualCrc = crc(scratch, 0, payloadLength);
+            if (actualCrc == chunk.crc())
+            {
+                Reducer.add(target, byteOffset, scratchBuffer, 0, count, type);
+            }
+        }
+        else
+        {
+            // The all-gather copies the owner's final segment unchanged: every rank ends bit-identical.
+            target.putBytes(byteOffset, buffer, chunk.payloadOffset(), payloadLength);
+            actualCrc = crc(targetView, byteOffset, payloadLength);
+        }
+        if (actualCrc != chunk.crc())
+        {
+            failure = new CollectiveException(CORRUPT_CHUNK, prev.rank, prev.endpoint, "chunk from " +
+                prev.describe() + " (operation " + operationId + " step " + step + " segment " + segment +
+                " elements [" + first + ", +" + count + ")) has CRC32C " + Integer.toHexString(actualCrc) +
+                " but was sent with " + Integer.toHexString(chunk.crc()));
+            return;
+        }
+
+        received++;
+        if (++chunkIndex == schedule.chunkCount(segment))
+        {
+            chunkIndex = 0;
+            step++;
+        }
+    }
+
+    private int crc(final ByteBuffer view, final int offset, final int length)
+    {
+        crc32c.reset();
+        view.clear();
+        view.position(offset);
+        view.limit(offset + length);
+        crc32c.update(view);
+        return (int)crc32c.getValue();
+    }
+
+    /** Turns abort messages into the exception to throw, naming the culprit the sender named. */
+    static final class AbortReader
+    {
+        private final AbortFlyweight abort = new AbortFlyweight();
+        private final PeerInfo[] peers;
+
+        AbortReader(final PeerInfo[] peers)
+        {
+            this.peers = peers;
+        }
+
+        CollectiveException read(final DirectBuffer buffer, final int offset, final int length, final PeerInfo from)
+        {
+            if (!abort.tryWrap(buffer, offset, length))
+            {
+                return new CollectiveException(PROTOCOL, from.rank, from.endpoint,
+                    "malformed abort from " + from.describe());
+            }
+            final int culprit = abort.culpritRank();
+            final boolean known = culprit >= 0 && culprit < peers.length;
+            return new CollectiveException(CollectiveException.Reason.fromCode(abort.reason()),
+                known ? culprit : CollectiveException.NO_RANK, known ? peers[culprit].endpoint : null,
+                "reported by " + from.describe() + ": " + abort.detail());
+        }
+    }
+}

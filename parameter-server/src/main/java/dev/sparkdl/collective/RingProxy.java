@@ -1,0 +1,58 @@
+package dev.sparkdl.collective;
+
+import dev.sparkdl.codec.AbortFlyweight;
+import dev.sparkdl.codec.HelloFlyweight;
+import dev.sparkdl.codec.MessageHeader;
+import dev.sparkdl.codec.SignalFlyweight;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/** Encodes and offers the small control messages (hello, abort, bye, ack) of one rank. */
+final class RingProxy
+{
+    private final int rank;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(1024, 64));
+    private final HelloFlyweight hello = new HelloFlyweight();
+    private final AbortFlyweight abort = new AbortFlyweight();
+    private final SignalFlyweight signal = new SignalFlyweight();
+
+    RingProxy(final int rank)
+    {
+        this.rank = rank;
+    }
+
+    /** @return Aeron's offer result: a position when positive, else {@link Publication#BACK_PRESSURED} etc. */
+    long offerHello(final ExclusivePublication publication, final int link, final int receiverRank,
+        final int worldSize, final byte[] proof)
+    {
+        hello.wrapForEncode(buffer, 0, rank).receiverRank(receiverRank).worldSize(worldSize).link(link).mac(proof);
+        return publication.offer(buffer, 0, HelloFlyweight.LENGTH);
+    }
+
+    long offerAbort(final ExclusivePublication publication, final CollectiveException failure)
+    {
+        abort.wrapForEncode(buffer, 0, rank)
+            .culpritRank(failure.culpritRank())
+            .reason(failure.reason().code())
+            .detail(failure.getMessage());
+        return publication.offer(buffer, 0, abort.encodedLength());
+    }
+
+    long offerSignal(final ExclusivePublication publication, final short type, final long operations)
+    {
+        signal.wrapForEncode(buffer, 0, type, rank).operations(operations);
+        return publication.offer(buffer, 0, SignalFlyweight.LENGTH);
+    }
+
+    long offerBye(final ExclusivePublication publication, final long operations)
+    {
+        return offerSignal(publication, MessageHeader.TYPE_BYE, operations);
+    }
+
+    long offerAck(final ExclusivePublication publication, final long operations)
+    {
+        return offerSignal(publication, MessageHeader.TYPE_ACK, operations);
+    }
+}

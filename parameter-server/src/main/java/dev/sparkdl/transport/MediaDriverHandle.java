@@ -1,0 +1,234 @@
+package dev.sparkdl.transport;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import org.agrona.CloseHelper;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A reference to the JVM's embedded media driver for one Aeron directory, and to the Aeron client
+ * connected to it. All workers of an executor share the driver (one set of driver threads, one
+ * directory); the first {@link #acquire(CollectiveContext)} launches it with that caller's context, the
+ * last {@link #close()} stops it and deletes its directory.
+ */
+public final class MediaDriverHandle implements AutoCloseable
+{
+    /** Driver files besides the logs: command/response rings, counters, error and loss logs (generous). */
+    static final long DRIVER_FILES_BYTES = 16L * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MediaDriverHandle.class);
+    private static final int IDLE_MAX_SPINS = 10;
+    private static final int IDLE_MAX_YIELDS = 10;
+    private static final long IDLE_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(1);
+    private static final Map<String, SharedDriver> DRIVERS = new HashMap<>();
+    private static boolean shutdownHookAdded;
+
+    private final SharedDriver shared;
+    private final AtomicBoolean isClosed = new AtomicBoolean();
+
+    private MediaDriverHandle(final SharedDriver shared)
+    {
+        this.shared = shared;
+    }
+
+    /**
+     * Join the driver for {@code ctx.aeronDirectoryName()}, launching it if this JVM has none there yet.
+     *
+     * @param ctx the context; concluded here. Driver-wide settings come from the first acquirer's context.
+     * @return a handle to close exactly once when done.
+     * @throws InsufficientStorageException when the directory's filesystem cannot hold the driver files.
+     */
+    public static MediaDriverHandle acquire(final CollectiveContext ctx)
+    {
+        ctx.conclude();
+        final String dir = new File(ctx.aeronDirectoryName()).getAbsolutePath();
+        synchronized (DRIVERS)
+        {
+            SharedDriver shared = DRIVERS.get(dir);
+            if (null == shared)
+            {
+                shared = SharedDriver.launch(ctx, dir);
+                DRIVERS.put(dir, shared);
+                addShutdownHookOnce();
+            }
+            shared.referenceCount++;
+            return new MediaDriverHandle(shared);
+        }
+    }
+
+    /**
+     * @param aeronDirectoryName a directory.
+     * @return how many open handles share the driver there (0 when none runs).
+     */
+    public static int referenceCount(final String aeronDirectoryName)
+    {
+        synchronized (DRIVERS)
+        {
+            final SharedDriver shared = DRIVERS.get(new File(aeronDirectoryName).getAbsolutePath());
+            return null == shared ? 0 : shared.referenceCount;
+        }
+    }
+
+    /** @return the Aeron client shared by every handle on this driver; thread safe. */
+    public Aeron aeron()
+    {
+        return shared.aeron;
+    }
+
+    /** @return a random id of this driver instance: peers with equal ids can talk over IPC. */
+    public String driverId()
+    {
+        return shared.driverId;
+    }
+
+    public String aeronDirectoryName()
+    {
+        return shared.directory;
+    }
+
+    /** @return the context the driver was launched with (its term, mtu and timeouts rule driver-wide). */
+    public CollectiveContext driverContext()
+    {
+        return shared.ctx;
+    }
+
+    /** Release this reference; the last one stops the driver and deletes its directory. Idempotent. */
+    public void close()
+    {
+        if (!isClosed.compareAndSet(false, true))
+        {
+            return;
+        }
+        synchronized (DRIVERS)
+        {
+            if (--shared.referenceCount == 0)
+            {
+                DRIVERS.remove(shared.directory);
+                shared.stop();
+            }
+        }
+    }
+
+    private static void addShutdownHookOnce()
+    {
+        if (!shutdownHookAdded)
+        {
+            shutdownHookAdded = true;
+            // An executor JVM that exits without closing must still leave nothing in /dev/shm.
+            Runtime.getRuntime().addShutdownHook(new Thread(MediaDriverHandle::stopAll, "spark-dl-aeron-cleanup"));
+        }
+    }
+
+    private static void stopAll()
+    {
+        synchronized (DRIVERS)
+        {
+            for (final SharedDriver shared : DRIVERS.values())
+            {
+                shared.stop();
+            }
+            DRIVERS.clear();
+        }
+    }
+
+    private static IdleStrategy driverIdle(final CollectiveContext ctx)
+    {
+        // Spin a little for latency under load, then park up to driverIdleMaxParkNs: an idle driver costs
+        // about a thousand wake-ups a second instead of a core.
+        return new BackoffIdleStrategy(IDLE_MAX_SPINS, IDLE_MAX_YIELDS, IDLE_MIN_PARK_NS, ctx.driverIdleMaxParkNs());
+    }
+
+    private static final class SharedDriver
+    {
+        final CollectiveContext ctx;
+        final String directory;
+        final String driverId = UUID.randomUUID().toString();
+        final MediaDriver driver;
+        final Aeron aeron;
+        int referenceCount;
+
+        private SharedDriver(final CollectiveContext ctx, final String directory, final MediaDriver driver,
+            final Aeron aeron)
+        {
+            this.ctx = ctx;
+            this.directory = directory;
+            this.driver = driver;
+            this.aeron = aeron;
+        }
+
+        static SharedDriver launch(final CollectiveContext ctx, final String directory)
+        {
+            StorageCheck.requireUsableSpace(Path.of(directory), DRIVER_FILES_BYTES, "the Aeron media driver");
+            final MediaDriver.Context driverCtx = new MediaDriver.Context()
+                .aeronDirectoryName(directory)
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true)
+                .printConfigurationOnStart(false)
+                .warnIfDirectoryExists(false)
+                .threadingMode(ctx.threadingMode())
+                .sharedIdleStrategy(driverIdle(ctx))
+                .sharedNetworkIdleStrategy(driverIdle(ctx))
+                .conductorIdleStrategy(driverIdle(ctx))
+                .senderIdleStrategy(driverIdle(ctx))
+                .receiverIdleStrategy(driverIdle(ctx))
+                .termBufferSparseFile(true)
+                .publicationTermBufferLength(ctx.termLength())
+                .ipcTermBufferLength(ctx.termLength())
+                .mtuLength(ctx.mtuLength())
+                .ipcMtuLength(ctx.mtuLength())
+                .socketRcvbufLength(ctx.socketBufferLength())
+                .socketSndbufLength(ctx.socketBufferLength())
+                .initialWindowLength(ctx.receiverWindowLength())
+                .imageLivenessTimeoutNs(ctx.imageLivenessTimeoutNs())
+                .publicationConnectionTimeoutNs(ctx.publicationConnectionTimeoutNs())
+                .clientLivenessTimeoutNs(ctx.clientLivenessTimeoutNs())
+                .publicationUnblockTimeoutNs(ctx.publicationUnblockTimeoutNs())
+                .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
+                .errorHandler(ex -> LOG.warn("Aeron media driver error in {}", directory, ex));
+            MediaDriver driver = null;
+            try
+            {
+                driver = MediaDriver.launch(driverCtx);
+                final Aeron aeron = Aeron.connect(new Aeron.Context()
+                    .aeronDirectoryName(directory)
+                    .clientName("spark-dl")
+                    .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
+                    .errorHandler(ex -> LOG.warn("Aeron client error in {}", directory, ex)));
+                LOG.info("Started Aeron media driver in {} ({})", directory, ctx);
+                return new SharedDriver(ctx, directory, driver, aeron);
+            }
+            catch (final RuntimeException ex)
+            {
+                CloseHelper.quietClose(driver);
+                IoUtil.delete(new File(directory), true);
+                throw ex;
+            }
+        }
+
+        void stop()
+        {
+            try
+            {
+                CloseHelper.closeAll(aeron, driver);
+            }
+            finally
+            {
+                // dirDeleteOnShutdown covers a clean stop; this covers a failed one.
+                IoUtil.delete(new File(directory), true);
+                LOG.info("Stopped Aeron media driver in {}", directory);
+            }
+        }
+    }
+}
