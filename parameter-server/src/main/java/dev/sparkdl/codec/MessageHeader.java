@@ -32,6 +32,7 @@ public final class MessageHeader
     public static final short TYPE_ABORT = 3;
     public static final short TYPE_BYE = 4;
     public static final short TYPE_ACK = 5;
+    public static final short TYPE_WAITING = 6;
 
     /** Returned by {@link #typeOf} for a message too short or of another version. */
     public static final short INVALID_TYPE = -1;

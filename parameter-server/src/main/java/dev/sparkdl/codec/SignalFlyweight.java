@@ -6,14 +6,15 @@ import org.agrona.MutableDirectBuffer;
 import static dev.sparkdl.codec.MessageHeader.ORDER;
 
 /**
- * A bodiless signal: BYE (sent downstream after the last chunk, on close) and ACK (sent upstream once
- * the BYE is read, so the upstream rank knows all its data arrived before it stops its driver).
+ * A bodiless signal: BYE (sent downstream after the last chunk, on close), ACK (sent upstream once
+ * the BYE is read, so the upstream rank knows all its data arrived before it stops its driver) and
+ * WAITING (sent downstream while a rank waits without progress: it is alive and not the one to blame).
  *
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+-------------------------------+
- *  |        type (BYE or ACK)      |            version            |  0
+ *  |  type (BYE, ACK or WAITING)   |            version            |  0
  *  +-------------------------------+-------------------------------+
  *  |                          sender rank                          |  4
  *  +---------------------------------------------------------------+
@@ -32,7 +33,8 @@ public final class SignalFlyweight
     private int offset;
 
     /**
-     * @param expectedType {@link MessageHeader#TYPE_BYE} or {@link MessageHeader#TYPE_ACK}.
+     * @param expectedType {@link MessageHeader#TYPE_BYE}, {@link MessageHeader#TYPE_ACK} or
+     *                     {@link MessageHeader#TYPE_WAITING}.
      * @return true when the message is a complete signal of that type, false (nothing wrapped) otherwise.
      */
     public boolean tryWrap(final DirectBuffer buffer, final int offset, final int length, final short expectedType)

@@ -39,6 +39,7 @@ final class ChunkReceiver implements FragmentHandler
     private int chunkIndex;
     private int received;
     private CollectiveException failure;
+    private long lastWaitingNs;
 
     ChunkReceiver(final RingSchedule schedule, final PeerInfo prev, final int chunkBytes,
         final AbortReader abortReader)
@@ -60,6 +61,13 @@ final class ChunkReceiver implements FragmentHandler
         chunkIndex = 0;
         received = 0;
         failure = null;
+        lastWaitingNs = 0;
+    }
+
+    /** @return when prev last said it is alive but waiting (System.nanoTime), 0 if not in this operation. */
+    long lastWaitingNs()
+    {
+        return lastWaitingNs;
     }
 
     int received()
@@ -87,6 +95,10 @@ final class ChunkReceiver implements FragmentHandler
         if (type == MessageHeader.TYPE_ABORT)
         {
             failure = abortReader.read(buffer, offset, length, prev);
+        }
+        else if (type == MessageHeader.TYPE_WAITING)
+        {
+            lastWaitingNs = System.nanoTime();
         }
         else if (type == MessageHeader.TYPE_BYE)
         {

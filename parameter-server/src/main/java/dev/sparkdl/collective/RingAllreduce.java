@@ -235,14 +235,16 @@ public final class RingAllreduce implements AutoCloseable
         final Image dataImage = links.dataImage;
         final Image controlImage = links.controlImage;
         long lastProgressNs = System.nanoTime();
+        long lastWaitingSentNs = lastProgressNs;
         idle.reset();
         while (!sender.isDone() || receiver.remaining() > 0)
         {
-            int work = 0;
+            // Progress means chunks moved; heartbeats and polls that find nothing do not count.
+            final int before = receiver.received() + sender.sent();
             final int remaining = receiver.remaining();
             if (remaining > 0)
             {
-                work += dataImage.poll(receiver, Math.min(FRAGMENT_LIMIT, remaining));
+                dataImage.poll(receiver, Math.min(FRAGMENT_LIMIT, remaining));
                 if (null != receiver.failure())
                 {
                     throw fail(receiver.failure());
@@ -251,41 +253,49 @@ public final class RingAllreduce implements AutoCloseable
             for (int i = 0; i < SEND_BURST && sender.isReady(receiver.received()); i++)
             {
                 final long result = sender.trySend();
-                if (result > 0)
-                {
-                    work++;
-                }
-                else if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED ||
+                if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED ||
                     result == Publication.MAX_POSITION_EXCEEDED)
                 {
                     throw failAfterGrace(peerGone(links.next, "its subscription is gone (" +
                         Publication.errorString(result) + ")"));
                 }
-                else
+                if (result < 0)
                 {
                     break;
                 }
             }
-            work += controlImage.poll(controlHandler, FRAGMENT_LIMIT);
+            controlImage.poll(controlHandler, FRAGMENT_LIMIT);
             if (null != controlHandler.failure)
             {
                 throw fail(controlHandler.failure);
             }
 
-            if (work > 0)
+            final long nowNs = System.nanoTime();
+            if (receiver.received() + sender.sent() != before)
             {
-                lastProgressNs = System.nanoTime();
+                lastProgressNs = nowNs;
                 idle.reset();
             }
             else
             {
-                checkLiveness(lastProgressNs);
+                if (nowNs - lastWaitingSentNs > waitingIntervalNs() && nowNs - lastProgressNs > waitingIntervalNs())
+                {
+                    // Tell next we are alive but stuck, so it waits for our verdict instead of blaming us.
+                    proxy.offerWaiting(links.dataPublication, operations);
+                    lastWaitingSentNs = nowNs;
+                }
+                checkLiveness(lastProgressNs, nowNs);
                 idle.idle();
             }
         }
     }
 
-    private void checkLiveness(final long lastProgressNs)
+    private long waitingIntervalNs()
+    {
+        return ctx.timeoutNs() / 4;
+    }
+
+    private void checkLiveness(final long lastProgressNs, final long nowNs)
     {
         if (Thread.currentThread().isInterrupted())
         {
@@ -301,11 +311,17 @@ public final class RingAllreduce implements AutoCloseable
         {
             throw failAfterGrace(peerGone(links.next, "its link with rank " + rank + " was lost"));
         }
-        final long idleNs = System.nanoTime() - lastProgressNs;
+        final long idleNs = nowNs - lastProgressNs;
         if (idleNs > ctx.timeoutNs())
         {
             // Blocked on sending: next is not draining; otherwise we wait for data that prev does not send.
             final boolean blockedOnSend = sender.isReady(receiver.received());
+            final boolean prevIsWaitingToo = nowNs - receiver.lastWaitingNs() < 2 * waitingIntervalNs();
+            if (!blockedOnSend && prevIsWaitingToo && idleNs < 2 * ctx.timeoutNs())
+            {
+                // Prev is alive and stuck upstream of us: its abort, naming the real culprit, is coming.
+                return;
+            }
             final PeerInfo blamed = blockedOnSend ? links.next : links.prev;
             throw failAfterGrace(new CollectiveException(TIMEOUT, blamed.rank, blamed.endpoint, blamed.describe() +
                 " made no progress for " + TimeUnit.NANOSECONDS.toMillis(idleNs) + " ms (rank " + rank +
@@ -523,6 +539,10 @@ public final class RingAllreduce implements AutoCloseable
             {
                 byeReceived = true;
                 operations = signal.operations();
+            }
+            else if (MessageHeader.typeOf(buffer, offset, length) == MessageHeader.TYPE_WAITING)
+            {
+                return;
             }
             else
             {

@@ -51,6 +51,11 @@ final class RingProxy
         return offerSignal(publication, MessageHeader.TYPE_BYE, operations);
     }
 
+    long offerWaiting(final ExclusivePublication publication, final long operationId)
+    {
+        return offerSignal(publication, MessageHeader.TYPE_WAITING, operationId);
+    }
+
     long offerAck(final ExclusivePublication publication, final long operations)
     {
         return offerSignal(publication, MessageHeader.TYPE_ACK, operations);

@@ -1,0 +1,153 @@
+package dev.sparkdl.collective;
+
+import dev.sparkdl.codec.ChunkFlyweight;
+import dev.sparkdl.transport.MediaDriverHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RingFailureTest
+{
+    private String aeronDir;
+
+    @BeforeEach
+    void setUp()
+    {
+        aeronDir = TestContexts.freshAeronDir();
+    }
+
+    @AfterEach
+    void driverIsGoneAndItsDirectoryRemoved()
+    {
+        assertEquals(0, MediaDriverHandle.referenceCount(aeronDir), "driver still referenced");
+        assertFalse(new File(aeronDir).exists(), "Aeron directory left behind: " + aeronDir);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRefuseAPeerWithTheWrongSecretAndNameIt() throws Exception
+    {
+        final int worldSize = 3;
+        final int forger = 2;
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+        {
+            final byte[] secret = rank == forger ? "not-the-fit-secret-at-all".getBytes() : TestContexts.SECRET;
+            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
+                rank, worldSize, secret, TestContexts.LOOPBACK))
+            {
+                ring.sum(new float[10]);
+            }
+            return null;
+        });
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            if (rank != forger)
+            {
+                final CollectiveException ex = assertInstanceOf(CollectiveException.class,
+                    outcomes.get(rank).failure(), "rank " + rank);
+                assertEquals(CollectiveException.Reason.AUTHENTICATION, ex.reason(), ex.getMessage());
+                assertEquals(forger, ex.culpritRank(), ex.getMessage());
+                assertTrue(ex.getMessage().contains("rank " + forger), ex.getMessage());
+            }
+        }
+        assertInstanceOf(CollectiveException.class, outcomes.get(forger).failure());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRejectAChunkWhoseCrcDoesNotMatch() throws Exception
+    {
+        final int worldSize = 2;
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        // Flip one payload bit after the CRC was computed: what a bad NIC or a memory error would do.
+        final ChunkTap corruptFirstPayload = (buffer, offset, length) ->
+        {
+            if (length > ChunkFlyweight.HEADER_LENGTH)
+            {
+                final int index = offset + ChunkFlyweight.PAYLOAD_OFFSET;
+                buffer.putByte(index, (byte)(buffer.getByte(index) ^ 0x10));
+            }
+        };
+        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+        {
+            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
+                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK,
+                rank == 0 ? corruptFirstPayload : ChunkTap.NONE))
+            {
+                ring.sum(new double[1000]);
+            }
+            return null;
+        });
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            final CollectiveException ex = assertInstanceOf(CollectiveException.class, outcomes.get(rank).failure(),
+                "rank " + rank);
+            assertEquals(CollectiveException.Reason.CORRUPT_CHUNK, ex.reason(), ex.getMessage());
+            assertEquals(0, ex.culpritRank(), ex.getMessage());
+        }
+        assertTrue(outcomes.get(1).failure().getMessage().contains("CRC32C"), outcomes.get(1).failure().getMessage());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldFailEverySurvivorNamingARankThatStalls() throws Exception
+    {
+        final int worldSize = 4;
+        final int stalled = 1;
+        final long timeoutMs = 2_000;
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        final CountDownLatch othersDone = new CountDownLatch(worldSize - 1);
+        final long[] failedAfterMs = new long[worldSize];
+        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+        {
+            try (RingAllreduce ring = new RingAllreduce(
+                TestContexts.context(aeronDir).timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs)),
+                rendezvous.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK))
+            {
+                ring.sum(new float[5000]);
+                if (rank == stalled)
+                {
+                    // Joined the ring, then never calls sum again: a hung task.
+                    othersDone.await(30, TimeUnit.SECONDS);
+                    return null;
+                }
+                final long startNs = System.nanoTime();
+                try
+                {
+                    ring.sum(new float[5000]);
+                }
+                finally
+                {
+                    failedAfterMs[rank] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+                    othersDone.countDown();
+                }
+            }
+            return null;
+        });
+        assertNull(outcomes.get(stalled).failure());
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            if (rank != stalled)
+            {
+                final CollectiveException ex = assertInstanceOf(CollectiveException.class,
+                    outcomes.get(rank).failure(), "rank " + rank);
+                assertEquals(stalled, ex.culpritRank(), "rank " + rank + ": " + ex.getMessage());
+                assertTrue(ex.getMessage().contains("rank " + stalled), ex.getMessage());
+                assertTrue(failedAfterMs[rank] < 3 * timeoutMs, "rank " + rank + " took " + failedAfterMs[rank]);
+            }
+        }
+    }
+}
