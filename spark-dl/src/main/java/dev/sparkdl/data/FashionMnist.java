@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -71,20 +73,47 @@ public final class FashionMnist {
         return frame(spark, dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"), limit);
     }
 
+    /**
+     * Reads the images on the executors, a range per partition, so no task carries the data set.
+     * The files must therefore be readable at the same path on every executor (as after
+     * {@code apt-get install dataset-fashion-mnist} on every node, or on a shared mount).
+     */
     private static Dataset<Row> frame(SparkSession spark, Path images, Path labels, int limit) throws IOException {
-        List<Row> rows = new ArrayList<>();
+        int count;
+        try (DataInputStream img = open(images, IMAGES_MAGIC)) {
+            count = img.readInt();
+        }
+        int n = limit > 0 ? Math.min(limit, count) : count;
+        int partitions = Math.max(1, Math.min(8, n / 2000));
+        String imagesPath = images.toString();
+        String labelsPath = labels.toString();
+        List<Integer> slices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            slices.add(p);
+        }
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(slices, partitions)
+                .flatMap(p -> readRange(Path.of(imagesPath), Path.of(labelsPath),
+                        (int) ((long) n * p / partitions), (int) ((long) n * (p + 1) / partitions)).iterator());
+        return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    /** Images {@code [from, to)} of the files, as rows. */
+    static List<Row> readRange(Path images, Path labels, int from, int to) throws IOException {
+        List<Row> rows = new ArrayList<>(to - from);
         try (DataInputStream img = open(images, IMAGES_MAGIC); DataInputStream lab = open(labels, LABELS_MAGIC)) {
             int count = img.readInt();
             int labelCount = lab.readInt();
             int height = img.readInt();
             int width = img.readInt();
-            if (count != labelCount || height * width != PIXELS) {
+            if (count != labelCount || height * width != PIXELS || to > count) {
                 throw new IOException("IDX files disagree: " + count + " images of " + height + "x" + width
                         + ", " + labelCount + " labels");
             }
-            int n = limit > 0 ? Math.min(limit, count) : count;
+            img.skipNBytes((long) from * PIXELS);
+            lab.skipNBytes(from);
             byte[] pixels = new byte[PIXELS];
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 img.readFully(pixels);
                 double[] features = new double[PIXELS];
                 for (int p = 0; p < PIXELS; p++) {
@@ -93,7 +122,7 @@ public final class FashionMnist {
                 rows.add(RowFactory.create(Vectors.dense(features), (double) lab.readUnsignedByte()));
             }
         }
-        return spark.createDataFrame(rows, SCHEMA);
+        return rows;
     }
 
     private static DataInputStream open(Path file, int magic) throws IOException {
