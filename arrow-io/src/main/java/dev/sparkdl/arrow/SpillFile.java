@@ -87,8 +87,9 @@ public final class SpillFile implements AutoCloseable {
     public Path finish() {
         if (!finished) {
             try {
+                // No force(): a spill file is scratch, read back through the page cache and never
+                // needed after a crash; an fsync would only make the first pass wait for the disk.
                 writer.end();
-                channel.force(false);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot finish spill file " + path, e);
             }

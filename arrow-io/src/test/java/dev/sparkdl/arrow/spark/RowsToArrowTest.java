@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -23,8 +27,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.sparkdl.arrow.AllocatorTest;
+import dev.sparkdl.arrow.PartitionData;
 import dev.sparkdl.arrow.TrainingSchema;
 import scala.collection.JavaConverters;
 
@@ -243,6 +249,25 @@ class RowsToArrowTest extends AllocatorTest {
             List.of(RowFactory.create(Vectors.dense(1), Double.NEGATIVE_INFINITY)), 0);
         assertEquals("y", e.column());
         assertTrue(e.getMessage().contains("infinite"), e.getMessage());
+    }
+
+    @Test
+    void shouldLeaveNoSpillFileWhenABadRowStopsTheFirstPass(@TempDir Path localDir) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            rows.add(RowFactory.create(Vectors.dense(i, i), i == 7 ? Double.NaN : 1.0));
+        }
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("f")
+            .label("y").batchRows(3).partitionId(2).open(allocator)) {
+            BadRowException e = assertThrows(BadRowException.class,
+                () -> PartitionData.spill(converter.convert(rows.iterator()), localDir, allocator, 0));
+            assertEquals(7, e.row());
+            assertEquals(2, e.partition());
+            try (Stream<Path> files = Files.list(localDir)) {
+                assertEquals(0, files.count());
+            }
+            assertEquals(0, allocator.getAllocatedMemory());
+        }
     }
 
     @Test
