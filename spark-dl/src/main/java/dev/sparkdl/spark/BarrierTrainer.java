@@ -42,7 +42,8 @@ public final class BarrierTrainer {
         Broadcast<TrainedNetwork> initial = sc.broadcast(TrainedNetwork.of(spec, initialParams));
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        TrainingJob job = new TrainingJob(spec, plan, features, labels, trainingMode, secret,
+        long gradientBytes = initialParams.length() * initialParams.dataType().width();
+        TrainingJob job = new TrainingJob(spec, plan, features, labels, trainingMode, secret, gradientBytes,
                 DEFAULT_EXCHANGE_TIMEOUT_MS);
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
@@ -53,6 +54,12 @@ public final class BarrierTrainer {
             List<TaskOutcome> results = outcomes.toJavaRDD().collect();
             TaskOutcome first = results.stream().filter(o -> o.rank() == 0).findFirst()
                     .orElseThrow(() -> new IllegalStateException("rank 0 returned no parameters"));
+            for (TaskOutcome outcome : results) {
+                if (outcome.paramsCrc32c() != first.paramsCrc32c()) {
+                    throw new IllegalStateException("replicas diverged: rank " + outcome.rank()
+                            + " ended with different parameters from rank 0");
+                }
+            }
             return new TrainingResult(new TrainedNetwork(spec, first.params()), first.history(), workers);
         } finally {
             sc.setJobDescription(previousDescription);

@@ -2,6 +2,7 @@ package dev.sparkdl.spark;
 
 import org.apache.spark.BarrierTaskContext;
 
+import dev.sparkdl.train.AllreduceExchange;
 import dev.sparkdl.train.GradientExchange;
 import dev.sparkdl.train.LocalExchange;
 
@@ -15,15 +16,26 @@ final class Exchanges {
 
     /** Called on the driver so an unsupported combination fails before any task starts. */
     static void checkSupported(String trainingMode, int workers) {
-        if (workers > 1) {
-            throw new UnsupportedOperationException("trainingMode '" + trainingMode + "' with numWorkers = "
-                    + workers + " needs the multi-worker exchange, which this build does not have yet; "
-                    + "set numWorkers to 1");
+        if (PARAMETER_SERVER.equals(trainingMode) && workers > 1) {
+            throw new UnsupportedOperationException("trainingMode 'parameter-server' with numWorkers = " + workers
+                    + " is not available in this build yet; use trainingMode 'allreduce'");
         }
     }
 
     static GradientExchange open(TrainingJob job, BarrierTaskContext context, int rank, int workers) {
         checkSupported(job.trainingMode(), workers);
-        return new LocalExchange();
+        if (workers == 1) {
+            return new LocalExchange();
+        }
+        String bindHost = hostOf(context.getTaskInfos()[rank].address());
+        return AllreduceExchange.join(context::allGather, rank, workers, job.secret(), bindHost,
+                job.gradientBytes(), job.exchangeTimeoutMs());
+    }
+
+    /** The host part of Spark's "host:port" executor address. */
+    static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon > 0 ? address.substring(0, colon) : address;
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 }

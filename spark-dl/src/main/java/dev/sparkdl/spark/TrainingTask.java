@@ -35,8 +35,10 @@ final class TrainingTask {
             NetworkAdapter network = initial.value().restore();
             ProgressSink progress = record -> LOG.info(describe(record, job.plan().epochs()));
             List<EpochRecord> history = new WorkerLoop(network, data, job.plan(), exchange, progress).run();
-            byte[] params = rank == 0 ? TrainedNetwork.toBytes(network.params()) : null;
-            return List.of(new TaskOutcome(rank, params, history)).iterator();
+            byte[] params = TrainedNetwork.toBytes(network.params());
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(params);
+            return List.of(new TaskOutcome(rank, rank == 0 ? params : null, crc.getValue(), history)).iterator();
         }
     }
 

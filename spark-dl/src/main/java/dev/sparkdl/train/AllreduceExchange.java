@@ -1,0 +1,84 @@
+package dev.sparkdl.train;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import dev.sparkdl.collective.ElementType;
+import dev.sparkdl.collective.Rendezvous;
+import dev.sparkdl.collective.RingAllreduce;
+import dev.sparkdl.transport.CollectiveContext;
+
+/**
+ * Synchronous data parallelism: the raw gradient (a SUM over each rank's rows) is summed over all
+ * ranks with a ring allreduce, in place in ND4J's off-heap buffer, so every replica applies the
+ * same update.
+ */
+public final class AllreduceExchange implements GradientExchange {
+    private final RingAllreduce ring;
+
+    private AllreduceExchange(RingAllreduce ring) {
+        this.ring = ring;
+    }
+
+    /**
+     * Joins the ring; every rank calls this together.
+     *
+     * @param gradientBytes the size of the flattened gradient, to size Aeron's terms
+     * @param bindHost      this executor's own address (never a wildcard)
+     */
+    public static AllreduceExchange join(Rendezvous rendezvous, int rank, int workers, byte[] secret,
+                                         String bindHost, long gradientBytes, long timeoutMs) {
+        CollectiveContext context = new CollectiveContext()
+                .maxBufferBytes(Math.max(gradientBytes, 1))
+                .timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        try {
+            return new AllreduceExchange(new RingAllreduce(context, rendezvous, rank, workers, secret, bindHost));
+        } catch (IllegalAccessError e) {
+            throw new IllegalStateException("Aeron's Agrona needs the JVM option "
+                    + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED on every executor (add it to "
+                    + "spark.executor.extraJavaOptions and spark.driver.extraJavaOptions)", e);
+        }
+    }
+
+    @Override
+    public int rank() {
+        return ring.rank();
+    }
+
+    @Override
+    public int workers() {
+        return ring.worldSize();
+    }
+
+    @Override
+    public void sum(INDArray flatGradient, double[] stepStats) {
+        ring.sum(stepStats);
+        ElementType type = switch (flatGradient.dataType()) {
+            case FLOAT -> ElementType.FLOAT;
+            case DOUBLE -> ElementType.DOUBLE;
+            default -> throw new IllegalArgumentException("allreduce sums float or double gradients, not "
+                    + flatGradient.dataType());
+        };
+        ring.sum(nativeView(flatGradient), type, flatGradient.length());
+    }
+
+    /** The gradient's own off-heap memory as a direct buffer starting at its first element. */
+    static ByteBuffer nativeView(INDArray array) {
+        ByteBuffer whole = array.data().asNio().order(ByteOrder.nativeOrder());
+        if (array.offset() == 0) {
+            return whole;
+        }
+        int elementBytes = array.dataType() == DataType.DOUBLE ? 8 : 4;
+        whole.position(Math.toIntExact(array.offset() * elementBytes));
+        return whole.slice().order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public void close() {
+        ring.close();
+    }
+}
