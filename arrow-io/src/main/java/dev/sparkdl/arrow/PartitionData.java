@@ -17,6 +17,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * from Spark once per fit. {@link #close()} unmaps and deletes the file; a failure inside
  * {@code spill} does the same before it throws. The row count is known before the first step,
  * which synchronous training needs to agree on a step count across ranks.
+ *
+ * <p>After {@code spill} the data is read-only and the allocator is thread-safe, so several
+ * epoch iterators may be open at once (e.g. prefetching the next epoch); each iterator is for
+ * one thread.
  */
 public final class PartitionData implements AutoCloseable {
     private final BufferAllocator allocator;

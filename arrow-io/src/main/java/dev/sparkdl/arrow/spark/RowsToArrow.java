@@ -241,7 +241,7 @@ public final class RowsToArrow implements AutoCloseable {
                         if (labelIsNull(row)) {
                             throw new BadValue("null");
                         }
-                        labelData.setFloat((long) n * Float.BYTES, FeatureWriter.toFloat(label(row), 0));
+                        labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
                     }
                 } catch (BadValue e) {
                     throw new BadRowException(column, rowsSeen, partition, e.getMessage());
@@ -252,6 +252,14 @@ public final class RowsToArrow implements AutoCloseable {
             root.setRowCount(n);
             return root;
         }
+    }
+
+    private static float checkedLabel(double label) {
+        float f = (float) label;
+        if (!Float.isFinite(f)) {
+            throw new BadValue(Double.isNaN(label) ? "NaN label" : "label " + label + " is not a finite float");
+        }
+        return f;
     }
 
     /** Names the columns and sizes of a {@link RowsToArrow}. */
