@@ -54,9 +54,11 @@ public final class AllreduceExchange implements GradientExchange {
         return ring.worldSize();
     }
 
+    /** Sums rows, loss and the raw gradient over all ranks; every replica then applies the same update. */
     @Override
-    public void sum(INDArray flatGradient, double[] stepStats) {
+    public void step(NetworkAdapter network, double[] stepStats) {
         ring.sum(stepStats);
+        INDArray flatGradient = network.flatGradient();
         ElementType type = switch (flatGradient.dataType()) {
             case FLOAT -> ElementType.FLOAT;
             case DOUBLE -> ElementType.DOUBLE;
@@ -64,6 +66,10 @@ public final class AllreduceExchange implements GradientExchange {
                     + flatGradient.dataType());
         };
         ring.sum(nativeView(flatGradient), type, flatGradient.length());
+        int globalRows = (int) stepStats[STAT_ROWS];
+        if (globalRows > 0) {
+            network.applyUpdate(globalRows);
+        }
     }
 
     /** The gradient's own off-heap memory as a direct buffer starting at its first element. */

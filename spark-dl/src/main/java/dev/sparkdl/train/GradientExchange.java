@@ -1,23 +1,28 @@
 package dev.sparkdl.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
- * How the replicas of one fit combine their work each step. Every rank calls {@link #sum} once per
- * step, in the same order; implementations block until all ranks have contributed, within a
- * deadline, and throw (naming the peer) rather than wait forever.
+ * How the replicas of one fit turn their local gradients into this step's update. The worker loop
+ * calls {@link #step} once per step on every rank, in the same order, after local backprop; when it
+ * returns, the replica's parameters hold the step's result. Implementations block until the ranks
+ * they need have contributed, within a deadline, and throw (naming the peer) rather than wait forever.
  */
 public interface GradientExchange extends AutoCloseable {
+
+    /** Index of {@code stepStats} holding the rows behind the gradient; summed over ranks where the mode can. */
+    int STAT_ROWS = 0;
+    /** Index of {@code stepStats} holding the loss times the rows. */
+    int STAT_LOSS_SUM = 1;
 
     int rank();
 
     int workers();
 
     /**
-     * Sums {@code flatGradient} and {@code stepStats} over all ranks, in place. Afterwards every
-     * rank holds bit-identical sums, so replicas that apply the same updater stay identical.
+     * Combines this rank's gradient ({@code network.flatGradient()}, a SUM over its rows) with the
+     * other ranks' and updates {@code network}'s parameters. {@code stepStats} holds this rank's
+     * rows and loss sum on entry and, for synchronous modes, the sums over all ranks on return.
      */
-    void sum(INDArray flatGradient, double[] stepStats) throws InterruptedException;
+    void step(NetworkAdapter network, double[] stepStats) throws InterruptedException;
 
     @Override
     void close();

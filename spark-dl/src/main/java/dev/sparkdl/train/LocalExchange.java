@@ -1,7 +1,5 @@
 package dev.sparkdl.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /** The exchange of a fit with one worker: the local gradient already is the sum. */
 public final class LocalExchange implements GradientExchange {
 
@@ -16,8 +14,11 @@ public final class LocalExchange implements GradientExchange {
     }
 
     @Override
-    public void sum(INDArray flatGradient, double[] stepStats) {
-        // Nothing to combine.
+    public void step(NetworkAdapter network, double[] stepStats) {
+        int rows = (int) stepStats[STAT_ROWS];
+        if (rows > 0) {
+            network.applyUpdate(rows);
+        }
     }
 
     @Override

@@ -13,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * divide by the GLOBAL batch size. N workers with B/N rows each thus reproduce one worker with B.
  */
 public final class WorkerLoop {
-    private static final int STAT_ROWS = 0;
-    private static final int STAT_LOSS_SUM = 1;
+    private static final int STAT_ROWS = GradientExchange.STAT_ROWS;
+    private static final int STAT_LOSS_SUM = GradientExchange.STAT_LOSS_SUM;
 
     private final NetworkAdapter network;
     private final WorkerData data;
@@ -49,12 +49,9 @@ public final class WorkerLoop {
                 int[] rows = stepRows(order, s);
                 localBackprop(rows);
                 long exchangeStart = System.nanoTime();
-                exchange.sum(network.flatGradient(), stepStats);
+                exchange.step(network, stepStats);
                 exchangeNs += System.nanoTime() - exchangeStart;
                 int globalRows = (int) stepStats[STAT_ROWS];
-                if (globalRows > 0) {
-                    network.applyUpdate(globalRows);
-                }
                 lossSum += stepStats[STAT_LOSS_SUM];
                 samples += globalRows;
                 step++;

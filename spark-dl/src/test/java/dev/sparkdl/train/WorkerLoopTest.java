@@ -104,8 +104,11 @@ class WorkerLoopTest {
         }
 
         @Override
-        public void sum(INDArray flatGradient, double[] stepStats) {
+        public void step(NetworkAdapter network, double[] stepStats) {
             calls++;
+            if (stepStats[STAT_ROWS] > 0) {
+                network.applyUpdate((int) stepStats[STAT_ROWS]);
+            }
         }
 
         @Override
