@@ -3,10 +3,6 @@ package dev.sparkdl.arrow;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.util.MemoryUtil;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
  * The minibatches of one epoch of a {@link PartitionData}. Gathered minibatches live in two
  * buffers this iterator owns and reuses, so a minibatch is valid until the next {@link #next()}
@@ -16,9 +12,7 @@ public final class MiniBatches implements Iterator<MiniBatch>, AutoCloseable {
     private final PartitionData data;
     private final int[] order;
     private final int batchRows;
-    private final long rowBytes;
-    private ArrowBuf gatherFeatures;
-    private ArrowBuf gatherLabels;
+    private final RowGather gather;
     private long position;
     private boolean closed;
 
@@ -26,7 +20,7 @@ public final class MiniBatches implements Iterator<MiniBatch>, AutoCloseable {
         this.data = data;
         this.order = order;
         this.batchRows = batchRows;
-        this.rowBytes = (long) data.numFeatures() * Float.BYTES;
+        this.gather = new RowGather(data, batchRows);
     }
 
     @Override
@@ -54,39 +48,13 @@ public final class MiniBatches implements Iterator<MiniBatch>, AutoCloseable {
         return gather(from, rows);
     }
 
-    /** Copies rows {@code order[from..from+rows)} (or the rows themselves, in order) into the gather buffers. */
     private MiniBatch gather(long from, int rows) {
-        if (gatherFeatures == null) {
-            gatherFeatures = data.allocator().buffer(batchRows * rowBytes);
-            gatherLabels = data.allocator().buffer((long) batchRows * Float.BYTES);
-        }
-        long featureDst = gatherFeatures.memoryAddress();
-        long labelDst = gatherLabels.memoryAddress();
-        for (int i = 0; i < rows; i++) {
-            long row = order == null ? from + i : order[(int) (from + i)];
-            int batch = data.batchOf(row);
-            long local = row - data.batchStart(batch);
-            // Raw copies: both ends were bounds-checked when the batches and buffers were sized.
-            MemoryUtil.UNSAFE.copyMemory(data.featureAddress(batch) + local * rowBytes,
-                featureDst + i * rowBytes, rowBytes);
-            if (data.hasLabels()) {
-                MemoryUtil.UNSAFE.putFloat(labelDst + (long) i * Float.BYTES,
-                    MemoryUtil.UNSAFE.getFloat(data.labelAddress(batch) + local * Float.BYTES));
-            }
-        }
-        INDArray features = Nd4jViews.floatMatrix(gatherFeatures, 0, rows, data.numFeatures());
-        INDArray labels = data.hasLabels() ? Nd4jViews.floatMatrix(gatherLabels, 0, rows, 1) : null;
-        return new MiniBatch(features, labels);
+        return order == null ? gather.gatherRange(from, rows) : gather.gather(order, from, rows);
     }
 
     @Override
     public void close() {
         closed = true;
-        if (gatherFeatures != null) {
-            gatherFeatures.close();
-            gatherLabels.close();
-            gatherFeatures = null;
-            gatherLabels = null;
-        }
+        gather.close();
     }
 }

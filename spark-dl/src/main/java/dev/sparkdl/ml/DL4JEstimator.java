@@ -47,6 +47,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final Param<String> trainingMode;
     private final LongParam seed;
     private final BooleanParam shuffle;
+    private final IntParam nativeThreads;
 
     protected DL4JEstimator(String uid) {
         this.uid = uid;
@@ -63,6 +64,9 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                 Validators.oneOf("allreduce", "parameter-server"));
         seed = new LongParam(this, "seed", "seed of the per-epoch shuffle");
         shuffle = new BooleanParam(this, "shuffle", "reshuffle rows every epoch");
+        nativeThreads = new IntParam(this, "nativeThreads",
+                "ND4J/OpenBLAS threads per rank; 0 shares each executor's cores among its ranks (>= 0)",
+                Validators.atLeast(0));
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -72,6 +76,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         setDefault(trainingMode, "allreduce");
         setDefault(seed, 42L);
         setDefault(shuffle, true);
+        setDefault(nativeThreads, 0);
     }
 
     @SuppressWarnings("unchecked")
@@ -134,6 +139,16 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public BooleanParam shuffle() {
         return shuffle;
+    }
+
+    @Override
+    public IntParam nativeThreads() {
+        return nativeThreads;
+    }
+
+    public E setNativeThreads(int value) {
+        set(nativeThreads, value);
+        return self();
     }
 
     public E setFeaturesCol(String value) {
@@ -227,7 +242,8 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         long totalRows = DataValidator.validate(rows, features, labels);
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(totalRows, getEpochs(), getBatchSize(), getSeed(), getShuffle());
-        TrainingResult result = BarrierTrainer.fit(rows, features, labels, spec, plan, workers, getTrainingMode());
+        TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan, workers, getTrainingMode(),
+                getNativeThreads());
         M model = createModel(uid, result, width, labels);
         return copyValues(model, extractParamMap()).setParent(this);
     }

@@ -33,6 +33,12 @@ public interface TrainingParams extends Params {
     /** Whether rows are reshuffled every epoch (default true). */
     BooleanParam shuffle();
 
+    /**
+     * ND4J/OpenBLAS threads per rank; 0 (the default) shares each executor's cores among the ranks
+     * it runs, so ranks never oversubscribe the cores.
+     */
+    IntParam nativeThreads();
+
     default String getNetwork() {
         return getOrDefault(network());
     }
@@ -55,6 +61,10 @@ public interface TrainingParams extends Params {
 
     default long getSeed() {
         return (Long) getOrDefault(seed());
+    }
+
+    default int getNativeThreads() {
+        return (Integer) getOrDefault(nativeThreads());
     }
 
     default boolean getShuffle() {

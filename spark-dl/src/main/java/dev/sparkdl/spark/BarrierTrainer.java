@@ -5,10 +5,10 @@ import java.security.SecureRandom;
 import java.util.Iterator;
 import java.util.List;
 
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -34,17 +34,18 @@ public final class BarrierTrainer {
      * @param rows     the selected feature and label columns, already validated
      * @param workers  the number of ranks; the rows are repartitioned into that many partitions
      */
-    public static TrainingResult fit(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels,
-                                     NetworkSpec spec, TrainingPlan plan, int workers, String trainingMode) {
+    public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
+                                     NetworkSpec spec, TrainingPlan plan, int workers, String trainingMode,
+                                     int nativeThreads) {
         Exchanges.checkSupported(trainingMode, workers);
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.context());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
         INDArray initialParams = NetworkAdapter.create(spec, null).params();
         Broadcast<TrainedNetwork> initial = sc.broadcast(TrainedNetwork.of(spec, initialParams));
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         long gradientBytes = initialParams.length() * initialParams.dataType().width();
-        TrainingJob job = new TrainingJob(spec, plan, features, labels, trainingMode, secret, gradientBytes,
-                DEFAULT_EXCHANGE_TIMEOUT_MS);
+        TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, trainingMode, secret, gradientBytes,
+                DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads);
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
                 + trainingMode);
@@ -65,6 +66,26 @@ public final class BarrierTrainer {
             sc.setJobDescription(previousDescription);
             initial.destroy();
         }
+    }
+
+    /** Cores of one executor as Spark sees them; 0 when only the executor itself can tell. */
+    static int executorCores(JavaSparkContext sc) {
+        var conf = sc.getConf();
+        if (conf.contains("spark.executor.cores")) {
+            return conf.getInt("spark.executor.cores", 0);
+        }
+        String master = sc.master();
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)").matcher(master);
+        if (local.lookingAt()) {
+            return local.group(1).equals("*") ? Runtime.getRuntime().availableProcessors()
+                    : Integer.parseInt(local.group(1));
+        }
+        java.util.regex.Matcher cluster = java.util.regex.Pattern.compile("local-cluster\\[\\d+,\\s*(\\d+)")
+                .matcher(master);
+        if (cluster.lookingAt()) {
+            return Integer.parseInt(cluster.group(1));
+        }
+        return sc.master().equals("local") ? 1 : 0;
     }
 
     @SuppressWarnings("unchecked")

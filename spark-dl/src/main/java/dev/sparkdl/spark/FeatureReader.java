@@ -77,6 +77,10 @@ public abstract sealed class FeatureReader implements Serializable {
         return width;
     }
 
+    public String column() {
+        return column;
+    }
+
     /**
      * Writes the row's features to {@code dst[offset .. offset + width)}.
      *

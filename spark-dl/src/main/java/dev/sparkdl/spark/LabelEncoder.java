@@ -42,6 +42,15 @@ public final class LabelEncoder implements Serializable {
         return index;
     }
 
+    public String column() {
+        return column;
+    }
+
+    /** The classes labels are one-hot encoded into, or 0 for a regressor. */
+    public int numClasses() {
+        return numClasses;
+    }
+
     public int width() {
         return numClasses > 0 ? numClasses : 1;
     }

@@ -3,14 +3,20 @@ package dev.sparkdl.spark;
 import java.util.Iterator;
 import java.util.List;
 
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sparkdl.arrow.Allocators;
+import dev.sparkdl.arrow.PartitionData;
+import dev.sparkdl.arrow.spark.RowsToArrow;
+import dev.sparkdl.train.ArrowWorkerData;
 import dev.sparkdl.train.EpochRecord;
 import dev.sparkdl.train.GradientExchange;
+import dev.sparkdl.train.NativeThreads;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.ProgressSink;
 import dev.sparkdl.train.TrainedNetwork;
@@ -29,8 +35,9 @@ final class TrainingTask {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         int workers = context.getTaskInfos().length;
-        RowBlock block = RowBlock.read(rows, job.features(), job.labels(), rank);
-        try (WorkerData data = block.toWorkerData();
+        NativeThreads.set(job.threadsFor(ranksOnThisExecutor(context, rank)));
+        try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
+             WorkerData data = spill(rows, job, rank, allocator);
              GradientExchange exchange = Exchanges.open(job, context, rank, workers)) {
             NetworkAdapter network = initial.value().restore();
             ProgressSink progress = record -> LOG.info(describe(record, job.plan().epochs()));
@@ -40,6 +47,33 @@ final class TrainingTask {
             crc.update(params);
             return List.of(new TaskOutcome(rank, rank == 0 ? params : null, crc.getValue(), history)).iterator();
         }
+    }
+
+    /** The first pass: rows to Arrow batches to a local spill file, mapped for every epoch. */
+    private static WorkerData spill(Iterator<Row> rows, TrainingJob job, int rank, BufferAllocator allocator) {
+        try (RowsToArrow converter = RowsToArrow.forSchema(job.schema())
+                .features(job.features().column())
+                .label(job.labels().column())
+                .width(job.features().width())
+                .partitionId(rank)
+                .open(allocator)) {
+            PartitionData data = PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,
+                    job.features().width());
+            long n = data.numRows();
+            int steps = job.plan().stepsPerEpoch();
+            return new ArrowWorkerData(data, job.labels().numClasses(), (int) ((n + steps - 1) / steps));
+        }
+    }
+
+    private static int ranksOnThisExecutor(BarrierTaskContext context, int rank) {
+        String mine = context.getTaskInfos()[rank].address();
+        int count = 0;
+        for (var info : context.getTaskInfos()) {
+            if (info.address().equals(mine)) {
+                count++;
+            }
+        }
+        return count;
     }
 
     static String describe(EpochRecord record, int epochs) {

@@ -3,7 +3,9 @@ package dev.sparkdl.train;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Rows held as two off-heap matrices; a minibatch is one gather of its rows. */
+import dev.sparkdl.arrow.MiniBatch;
+
+/** Rows held as two ND4J matrices (features and targets); a minibatch is one gather of its rows. */
 public final class InMemoryData implements WorkerData {
     private final INDArray features;
     private final INDArray labels;
@@ -34,13 +36,8 @@ public final class InMemoryData implements WorkerData {
     }
 
     @Override
-    public INDArray features(int[] rows) {
-        return Nd4j.pullRows(features, 1, rows);
-    }
-
-    @Override
-    public INDArray labels(int[] rows) {
-        return Nd4j.pullRows(labels, 1, rows);
+    public MiniBatch batch(int[] rows) {
+        return new MiniBatch(Nd4j.pullRows(features, 1, rows), Nd4j.pullRows(labels, 1, rows));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.sparkdl.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
+import dev.sparkdl.arrow.MiniBatch;
 
 /** One rank's share of the training rows, as the worker loop reads them. */
 public interface WorkerData extends AutoCloseable {
@@ -9,13 +9,14 @@ public interface WorkerData extends AutoCloseable {
 
     int featureWidth();
 
+    /** Width of the network's target rows: the number of classes, or 1 for a regressor. */
     int labelWidth();
 
-    /** Features of the given rows, in that order: [rows.length x featureWidth]. */
-    INDArray features(int[] rows);
-
-    /** Labels of the given rows, in that order: [rows.length x labelWidth]. */
-    INDArray labels(int[] rows);
+    /**
+     * Features {@code [rows.length x featureWidth]} and targets {@code [rows.length x labelWidth]}
+     * of the given rows, in that order; valid until the next call.
+     */
+    MiniBatch batch(int[] rows);
 
     @Override
     void close();

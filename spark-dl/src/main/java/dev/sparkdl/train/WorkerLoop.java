@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import dev.sparkdl.arrow.MiniBatch;
 
 /**
  * The training loop every rank runs, with no Spark in sight. Each step: backprop on this rank's
@@ -79,9 +80,8 @@ public final class WorkerLoop {
             stepStats[STAT_LOSS_SUM] = 0;
             return;
         }
-        INDArray features = data.features(rows);
-        INDArray labels = data.labels(rows);
-        double loss = network.computeGradient(features, labels);
+        MiniBatch batch = data.batch(rows);
+        double loss = network.computeGradient(batch.features(), batch.labels());
         stepStats[STAT_ROWS] = rows.length;
         stepStats[STAT_LOSS_SUM] = loss * rows.length;
     }
