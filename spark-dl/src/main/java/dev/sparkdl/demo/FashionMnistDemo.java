@@ -52,6 +52,7 @@ public final class FashionMnistDemo {
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "128"));
         String modelDir = options.getOrDefault("model-dir", "target/fashion-mnist-model");
 
+        int status = 0;
         SparkSession spark = SparkSession.builder().master(master).appName("spark-dl Fashion-MNIST demo")
                 .config("spark.ui.showConsoleProgress", "false").getOrCreate();
         try {
@@ -82,11 +83,14 @@ public final class FashionMnistDemo {
                     accuracy, test.count(), modelDir);
             if (accuracy < REQUIRED_ACCURACY) {
                 System.err.printf("test accuracy %.4f is below %.2f%n", accuracy, REQUIRED_ACCURACY);
-                System.exit(1);
+                status = 1;
             }
         } finally {
             spark.stop();
         }
+        // Spark 3.5's barrier mode leaves a non-daemon timer thread ("Barrier task timer for barrier()
+        // calls.") in the driver of a local-mode app, so the JVM would never exit on its own.
+        System.exit(status);
     }
 
     private static Map<String, String> parse(String[] args) {

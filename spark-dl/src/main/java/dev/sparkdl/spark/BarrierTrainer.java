@@ -44,8 +44,12 @@ public final class BarrierTrainer {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         long gradientBytes = initialParams.length() * initialParams.dataType().width();
+        String progressToken = progressToken(secret);
+        FitProgress progress = new FitProgress(plan.epochs());
+        ProgressServer progressServer = startProgress(sc, progressToken, progress);
         TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, trainingMode, secret, gradientBytes,
-                DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads);
+                DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads,
+                progressServer != null ? progressServer.endpoint() : "", progressToken);
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
                 + trainingMode);
@@ -65,6 +69,32 @@ public final class BarrierTrainer {
         } finally {
             sc.setJobDescription(previousDescription);
             initial.destroy();
+            if (progressServer != null) {
+                progressServer.close();
+            }
+        }
+    }
+
+    private static ProgressServer startProgress(JavaSparkContext sc, String token, FitProgress progress) {
+        String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        try {
+            return ProgressServer.start(host, token, progress);
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(BarrierTrainer.class)
+                    .warn("no live progress: cannot listen on {} ({})", host, e.toString());
+            return null;
+        }
+    }
+
+    /** Derived from the fit's secret, so only this fit's rank 0 can report progress. */
+    static String progressToken(byte[] secret) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(secret);
+            sha.update("spark-dl progress".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -7,8 +7,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.sparkdl.arrow.Allocators;
 import dev.sparkdl.arrow.PartitionData;
@@ -25,8 +23,6 @@ import dev.sparkdl.train.WorkerLoop;
 
 /** The body of one barrier task: rank r of N trains every epoch on its partition. */
 final class TrainingTask {
-    private static final Logger LOG = LoggerFactory.getLogger("dev.sparkdl.progress");
-
     private TrainingTask() {
     }
 
@@ -40,8 +36,12 @@ final class TrainingTask {
              WorkerData data = spill(rows, job, rank, allocator);
              GradientExchange exchange = Exchanges.open(job, context, rank, workers)) {
             NetworkAdapter network = initial.value().restore();
-            ProgressSink progress = record -> LOG.info(describe(record, job.plan().epochs()));
-            List<EpochRecord> history = new WorkerLoop(network, data, job.plan(), exchange, progress).run();
+            List<EpochRecord> history;
+            try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
+                    : null) {
+                history = new WorkerLoop(network, data, job.plan(), exchange,
+                        progress != null ? progress : ProgressSink.NONE).run();
+            }
             byte[] params = TrainedNetwork.toBytes(network.params());
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(params);
@@ -76,9 +76,4 @@ final class TrainingTask {
         return count;
     }
 
-    static String describe(EpochRecord record, int epochs) {
-        return String.format("spark-dl epoch %d/%d  step %d  loss %.4f  %,.0f samples/s  %.1f s",
-                record.epoch(), epochs, record.step(), record.trainLoss(), record.samplesPerSecond(),
-                record.seconds());
-    }
 }

@@ -56,6 +56,10 @@ public final class WorkerLoop {
                 lossSum += stepStats[STAT_LOSS_SUM];
                 samples += globalRows;
                 step++;
+                if (exchange.rank() == 0) {
+                    progress.stepFinished(epoch + 1, s + 1, plan.stepsPerEpoch(), samples > 0 ? lossSum / samples : Double.NaN,
+                            samples, (System.nanoTime() - startNs) / 1e9);
+                }
             }
             network.incrementEpoch();
             double seconds = (System.nanoTime() - startNs) / 1e9;
