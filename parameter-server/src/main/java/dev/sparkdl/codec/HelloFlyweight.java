@@ -22,7 +22,7 @@ import static dev.sparkdl.codec.MessageHeader.ORDER;
  *  +---------------------------------------------------------------+
  *  |                          world size                           | 12
  *  +---------------------------------------------------------------+
- *  |             link (1 = data from prev, 2 = control)            | 16
+ *  |  link (1 data, 2 control, 3 ps request, 4 ps response)         | 16
  *  +---------------------------------------------------------------+
  *  |                           reserved                            | 20
  *  +---------------------------------------------------------------+
@@ -41,6 +41,10 @@ public final class HelloFlyweight
 
     public static final int LINK_DATA = 1;
     public static final int LINK_CONTROL = 2;
+    /** Parameter server: worker to shard owner (pushes, pulls, goodbye). */
+    public static final int LINK_PS_REQUEST = 3;
+    /** Parameter server: shard owner to worker (parameters, status). */
+    public static final int LINK_PS_RESPONSE = 4;
 
     private DirectBuffer buffer;
     private MutableDirectBuffer mutableBuffer;

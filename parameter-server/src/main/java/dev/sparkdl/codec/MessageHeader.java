@@ -33,6 +33,14 @@ public final class MessageHeader
     public static final short TYPE_BYE = 4;
     public static final short TYPE_ACK = 5;
     public static final short TYPE_WAITING = 6;
+    /** Parameter server: a worker's gradient chunk for a shard. */
+    public static final short TYPE_PUSH = 16;
+    /** Parameter server: a chunk of a shard's parameters, answering a pull. */
+    public static final short TYPE_PARAMS = 17;
+    /** Parameter server: a worker asks for a shard's parameters once its clock reaches a minimum. */
+    public static final short TYPE_PULL = 18;
+    /** Parameter server: a shard tells a waiting worker its clock and the slowest worker. */
+    public static final short TYPE_SHARD_STATUS = 19;
 
     /** Returned by {@link #typeOf} for a message too short or of another version. */
     public static final short INVALID_TYPE = -1;

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * the world size and the receiver's fresh nonce, so a proof is valid for one link of one collective
  * only. Not thread safe.
  */
-final class PeerAuthenticator
+public final class PeerAuthenticator
 {
     static final int MIN_SECRET_LENGTH = 16;
     private static final String ALGORITHM = "HmacSHA256";
@@ -21,7 +21,7 @@ final class PeerAuthenticator
 
     private final Mac mac;
 
-    PeerAuthenticator(final byte[] secret)
+    public PeerAuthenticator(final byte[] secret)
     {
         if (null == secret || secret.length < MIN_SECRET_LENGTH)
         {
@@ -39,7 +39,7 @@ final class PeerAuthenticator
         }
     }
 
-    byte[] proof(final int link, final int senderRank, final int receiverRank, final int worldSize,
+    public byte[] proof(final int link, final int senderRank, final int receiverRank, final int worldSize,
         final byte[] receiverNonce)
     {
         mac.update(DOMAIN);
@@ -49,7 +49,7 @@ final class PeerAuthenticator
         return mac.doFinal();
     }
 
-    boolean verify(final byte[] proof, final int link, final int senderRank, final int receiverRank,
+    public boolean verify(final byte[] proof, final int link, final int senderRank, final int receiverRank,
         final int worldSize, final byte[] receiverNonce)
     {
         // Constant time, so a forger learns nothing from how long a refusal takes.
