@@ -83,7 +83,8 @@ public final class ShardChunkFlyweight
     public boolean tryWrap(final DirectBuffer buffer, final int offset, final int length, final short expectedType)
     {
         if (length < HEADER_LENGTH || MessageHeader.typeOf(buffer, offset, length) != expectedType ||
-            buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, ORDER) != length - HEADER_LENGTH)
+            buffer.getInt(offset + PAYLOAD_LENGTH_OFFSET, ORDER) != length - HEADER_LENGTH ||
+            buffer.getShort(offset + RESERVED_OFFSET, ORDER) != 0 || buffer.getInt(offset + RESERVED2_OFFSET, ORDER) != 0)
         {
             return false;
         }

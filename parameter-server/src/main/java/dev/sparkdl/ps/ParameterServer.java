@@ -203,6 +203,11 @@ public final class ParameterServer implements AutoCloseable
         return client.bytesPulled();
     }
 
+    ShardLinks links()
+    {
+        return links;
+    }
+
     /** @return this rank's shard server (read its counters after close). */
     public ShardServer server()
     {
