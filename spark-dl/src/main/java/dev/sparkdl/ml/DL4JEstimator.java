@@ -5,14 +5,20 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -48,6 +54,12 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final LongParam seed;
     private final BooleanParam shuffle;
     private final IntParam nativeThreads;
+    private final DoubleParam validationFraction;
+    private final Param<String> validationCol;
+    private final IntParam earlyStoppingPatience;
+
+    /** The internal column that marks held-out rows in the data a fit ships to its ranks. */
+    static final String VALIDATION_FLAG = "__sparkdl_validation";
 
     protected DL4JEstimator(String uid) {
         this.uid = uid;
@@ -77,6 +89,17 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         setDefault(seed, 42L);
         setDefault(shuffle, true);
         setDefault(nativeThreads, 0);
+        validationFraction = new DoubleParam(this, "validationFraction",
+                "fraction of rows held out at random for per-epoch validation, in [0, 1)",
+                ParamValidators.inRange(0.0, 1.0, true, false));
+        validationCol = new Param<>(this, "validationCol",
+                "boolean column marking validation rows (true = held out); empty for none", Validators.notNull());
+        earlyStoppingPatience = new IntParam(this, "earlyStoppingPatience",
+                "stop after this many epochs without a better validation metric and keep the best parameters; "
+                        + "0 = never (>= 0)", Validators.atLeast(0));
+        setDefault(validationFraction, 0.0);
+        setDefault(validationCol, "");
+        setDefault(earlyStoppingPatience, 0);
     }
 
     @SuppressWarnings("unchecked")
@@ -139,6 +162,36 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public BooleanParam shuffle() {
         return shuffle;
+    }
+
+    @Override
+    public DoubleParam validationFraction() {
+        return validationFraction;
+    }
+
+    @Override
+    public Param<String> validationCol() {
+        return validationCol;
+    }
+
+    @Override
+    public IntParam earlyStoppingPatience() {
+        return earlyStoppingPatience;
+    }
+
+    public E setValidationFraction(double value) {
+        set(validationFraction, value);
+        return self();
+    }
+
+    public E setValidationCol(String value) {
+        set(validationCol, value);
+        return self();
+    }
+
+    public E setEarlyStoppingPatience(int value) {
+        set(earlyStoppingPatience, value);
+        return self();
     }
 
     @Override
@@ -234,18 +287,46 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     public M fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         NetworkSpec spec = NetworkSpec.fromJson(getNetwork());
-        Dataset<Row> selected = dataset.select(getFeaturesCol(), getLabelCol());
+        Dataset<Row> selected = selectColumns(dataset);
+        boolean validating = selected.schema().size() == 3;
         int width = featureWidth(selected, spec);
         FeatureReader features = FeatureReader.forColumn(selected.schema(), getFeaturesCol(), width);
         LabelEncoder labels = labelEncoder(selected.schema(), spec);
         JavaRDD<Row> rows = selected.toJavaRDD();
-        long totalRows = DataValidator.validate(rows, features, labels);
+        DataValidator.Counts counts = DataValidator.validate(rows, features, labels, validating ? 2 : -1);
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
-        TrainingPlan plan = TrainingPlan.forRows(totalRows, getEpochs(), getBatchSize(), getSeed(), getShuffle());
+        TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
+                getShuffle(), getEarlyStoppingPatience());
         TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan, workers, getTrainingMode(),
-                getNativeThreads());
+                getNativeThreads(), validating ? VALIDATION_FLAG : null);
         M model = createModel(uid, result, width, labels);
         return copyValues(model, extractParamMap()).setParent(this);
+    }
+
+    /**
+     * Features and label, plus a boolean {@value #VALIDATION_FLAG} column that marks held-out rows
+     * when {@code validationCol} or {@code validationFraction} asks for validation.
+     */
+    private Dataset<Row> selectColumns(Dataset<?> dataset) {
+        Column features = dataset.col(getFeaturesCol());
+        Column label = dataset.col(getLabelCol());
+        if (!getValidationCol().isEmpty()) {
+            DataType type = SchemaChecks.require(dataset.schema(), getValidationCol(), "validation");
+            if (!type.equals(DataTypes.BooleanType)) {
+                throw new IllegalArgumentException("Column '" + getValidationCol() + "' has type " + type.simpleString()
+                        + "; validationCol must be boolean (true marks a validation row)");
+            }
+            return dataset.select(features, label, dataset.col(getValidationCol()).as(VALIDATION_FLAG));
+        }
+        if (getValidationFraction() > 0) {
+            return dataset.select(features, label,
+                    functions.rand(getSeed()).lt(getValidationFraction()).as(VALIDATION_FLAG));
+        }
+        if (getEarlyStoppingPatience() > 0) {
+            throw new IllegalArgumentException("earlyStoppingPatience = " + getEarlyStoppingPatience()
+                    + " needs validation rows: set validationFraction or validationCol");
+        }
+        return dataset.select(features, label);
     }
 
     /** The width the network reads, checked against the first row of the data. */

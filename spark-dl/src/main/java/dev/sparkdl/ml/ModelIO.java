@@ -113,8 +113,9 @@ final class ModelIO {
                 List<EpochRecord> history = new ArrayList<>();
                 for (JsonNode e : info.path("history")) {
                     history.add(new EpochRecord(e.path("epoch").asInt(), e.path("step").asLong(),
-                            e.path("trainLoss").asDouble(), e.path("samples").asLong(), e.path("seconds").asDouble(),
-                            e.path("exchangeSeconds").asDouble()));
+                            number(e, "trainLoss"), e.path("samples").asLong(), number(e, "seconds"),
+                            number(e, "exchangeSeconds"), number(e, "validationLoss"), number(e, "validationMetric"),
+                            e.path("bytesExchanged").asLong()));
                 }
                 ModelInfo modelInfo = new ModelInfo(info.path("numFeatures").asInt(), info.path("outputWidth").asInt(),
                         history);
@@ -127,6 +128,12 @@ final class ModelIO {
                 throw new IllegalStateException("cannot load model from " + path + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** A double written by Jackson; NaN is written as the string "NaN". */
+    private static double number(JsonNode record, String field) {
+        JsonNode value = record.path(field);
+        return value.isNumber() ? value.asDouble() : value.isTextual() ? Double.parseDouble(value.asText()) : Double.NaN;
     }
 
     private static long crc(byte[] bytes) {

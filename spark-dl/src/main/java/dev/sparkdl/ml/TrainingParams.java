@@ -1,6 +1,7 @@
 package dev.sparkdl.ml;
 
 import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
@@ -38,6 +39,30 @@ public interface TrainingParams extends Params {
      * it runs, so ranks never oversubscribe the cores.
      */
     IntParam nativeThreads();
+
+    /** Fraction of rows held out at random and scored after every epoch (default 0: none). */
+    DoubleParam validationFraction();
+
+    /** A boolean column whose true rows are held out for validation (default "": none). */
+    Param<String> validationCol();
+
+    /**
+     * Epochs without a better validation metric (accuracy, or RMSE for a regressor) before
+     * training stops and the best parameters are kept; 0 (the default) never stops early.
+     */
+    IntParam earlyStoppingPatience();
+
+    default double getValidationFraction() {
+        return (Double) getOrDefault(validationFraction());
+    }
+
+    default String getValidationCol() {
+        return getOrDefault(validationCol());
+    }
+
+    default int getEarlyStoppingPatience() {
+        return (Integer) getOrDefault(earlyStoppingPatience());
+    }
 
     default String getNetwork() {
         return getOrDefault(network());

@@ -15,6 +15,10 @@ final class Validators {
         return (Function1<String, Object> & Serializable) value -> value != null && !value.isBlank();
     }
 
+    static Function1<String, Object> notNull() {
+        return (Function1<String, Object> & Serializable) value -> value != null;
+    }
+
     static Function1<String, Object> oneOf(String... allowed) {
         return (Function1<String, Object> & Serializable) value -> Arrays.asList(allowed).contains(value);
     }

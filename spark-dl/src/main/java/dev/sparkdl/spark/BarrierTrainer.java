@@ -33,10 +33,11 @@ public final class BarrierTrainer {
     /**
      * @param rows     the selected feature and label columns, already validated
      * @param workers  the number of ranks; the rows are repartitioned into that many partitions
+     * @param validationFlag the boolean column of {@code rows} marking held-out rows, or null
      */
     public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
                                      NetworkSpec spec, TrainingPlan plan, int workers, String trainingMode,
-                                     int nativeThreads) {
+                                     int nativeThreads, String validationFlag) {
         Exchanges.checkSupported(trainingMode, workers);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
         INDArray initialParams = NetworkAdapter.create(spec, null).params();
@@ -49,7 +50,7 @@ public final class BarrierTrainer {
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
         TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, trainingMode, secret, gradientBytes,
                 DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads,
-                progressServer != null ? progressServer.endpoint() : "", progressToken);
+                progressServer != null ? progressServer.endpoint() : "", progressToken, validationFlag);
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
                 + trainingMode);

@@ -17,18 +17,33 @@ public final class DataValidator {
     private DataValidator() {
     }
 
-    record PartitionReport(int partition, long rows, long badRows, String firstProblem) implements Serializable {
+    record PartitionReport(int partition, long rows, long badRows, String firstProblem, long validationRows)
+            implements Serializable {
     }
 
-    /** Returns the number of rows; throws if any row is bad or there are none. */
-    public static long validate(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels) {
+    /** Rows of the training data, and how many of them are held out for validation. */
+    public record Counts(long rows, long validationRows) {
+        public long trainingRows() {
+            return rows - validationRows;
+        }
+    }
+
+    /**
+     * Counts rows and held-out rows (where the boolean at {@code validationIndex} is true, when
+     * that index is not negative); throws if any row is bad or no row is left to train on.
+     */
+    public static Counts validate(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels,
+                                  int validationIndex) {
         List<PartitionReport> reports = rows.mapPartitionsWithIndex(
-                (partition, it) -> List.of(check(partition, it, features, labels)).iterator(), false).collect();
+                (partition, it) -> List.of(check(partition, it, features, labels, validationIndex)).iterator(), false)
+                .collect();
         long total = 0;
+        long held = 0;
         long bad = 0;
         String first = null;
         for (PartitionReport report : reports) {
             total += report.rows();
+            held += report.validationRows();
             bad += report.badRows();
             if (first == null && report.firstProblem() != null) {
                 first = report.firstProblem();
@@ -41,11 +56,16 @@ public final class DataValidator {
         if (total == 0) {
             throw new IllegalArgumentException("The training DataFrame is empty: there is nothing to fit");
         }
-        return total;
+        if (held == total) {
+            throw new IllegalArgumentException("Every one of the " + total + " rows is a validation row: "
+                    + "there is nothing left to train on");
+        }
+        return new Counts(total, held);
     }
 
     private static PartitionReport check(int partition, Iterator<Row> it, FeatureReader features,
-                                         LabelEncoder labels) {
+                                         LabelEncoder labels, int validationIndex) {
+        long held = 0;
         float[] featureScratch = new float[features.width()];
         float[] labelScratch = new float[labels.width()];
         long position = 0;
@@ -53,6 +73,9 @@ public final class DataValidator {
         String first = null;
         while (it.hasNext()) {
             Row row = it.next();
+            if (validationIndex >= 0 && !row.isNullAt(validationIndex) && row.getBoolean(validationIndex)) {
+                held++;
+            }
             try {
                 features.read(row, featureScratch, 0, partition, position);
                 labels.encode(row, labelScratch, 0, partition, position);
@@ -64,7 +87,7 @@ public final class DataValidator {
             }
             position++;
         }
-        return new PartitionReport(partition, position, bad, first);
+        return new PartitionReport(partition, position, bad, first, held);
     }
 
 }

@@ -14,7 +14,7 @@ import dev.sparkdl.train.TrainingPlan;
 record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureReader features, LabelEncoder labels,
                    String trainingMode, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
                    int executorCores, int nativeThreads, String progressEndpoint,
-                   String progressToken) implements Serializable {
+                   String progressToken, String validationFlag) implements Serializable {
 
     /** ND4J threads for one rank: the param when set, else the executor's cores shared by its ranks. */
     int threadsFor(int ranksOnExecutor) {

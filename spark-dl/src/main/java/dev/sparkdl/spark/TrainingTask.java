@@ -1,5 +1,6 @@
 package dev.sparkdl.spark;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -18,6 +19,7 @@ import dev.sparkdl.train.NativeThreads;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.ProgressSink;
 import dev.sparkdl.train.TrainedNetwork;
+import dev.sparkdl.train.Validation;
 import dev.sparkdl.train.WorkerData;
 import dev.sparkdl.train.WorkerLoop;
 
@@ -32,15 +34,19 @@ final class TrainingTask {
         int rank = context.partitionId();
         int workers = context.getTaskInfos().length;
         NativeThreads.set(job.threadsFor(ranksOnThisExecutor(context, rank)));
+        List<Row> heldOut = new ArrayList<>();
+        Iterator<Row> training = job.validationFlag() == null ? rows : divert(rows, heldOut);
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
-             WorkerData data = spill(rows, job, rank, allocator);
+             WorkerData data = spill(training, job, rank, allocator);
+             Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator);
              GradientExchange exchange = Exchanges.open(job, context, rank, workers)) {
+            heldOut.clear();
             NetworkAdapter network = initial.value().restore();
             List<EpochRecord> history;
             try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
                     : null) {
                 history = new WorkerLoop(network, data, job.plan(), exchange,
-                        progress != null ? progress : ProgressSink.NONE).run();
+                        progress != null ? progress : ProgressSink.NONE, validation).run();
             }
             byte[] params = TrainedNetwork.toBytes(network.params());
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -51,18 +57,57 @@ final class TrainingTask {
 
     /** The first pass: rows to Arrow batches to a local spill file, mapped for every epoch. */
     private static WorkerData spill(Iterator<Row> rows, TrainingJob job, int rank, BufferAllocator allocator) {
+        PartitionData data = toArrow(rows, job, rank, allocator);
+        long n = data.numRows();
+        int steps = job.plan().stepsPerEpoch();
+        return new ArrowWorkerData(data, job.labels().numClasses(), (int) ((n + steps - 1) / steps));
+    }
+
+    private static Validation validation(List<Row> heldOut, TrainingJob job, int rank, BufferAllocator allocator) {
+        return new Validation(toArrow(heldOut.iterator(), job, rank, allocator), job.labels().numClasses() > 0);
+    }
+
+    private static PartitionData toArrow(Iterator<Row> rows, TrainingJob job, int rank, BufferAllocator allocator) {
         try (RowsToArrow converter = RowsToArrow.forSchema(job.schema())
                 .features(job.features().column())
                 .label(job.labels().column())
                 .width(job.features().width())
                 .partitionId(rank)
                 .open(allocator)) {
-            PartitionData data = PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,
+            return PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,
                     job.features().width());
-            long n = data.numRows();
-            int steps = job.plan().stepsPerEpoch();
-            return new ArrowWorkerData(data, job.labels().numClasses(), (int) ((n + steps - 1) / steps));
         }
+    }
+
+    /** The rows to train on; held-out rows are set aside into {@code heldOut} as they pass. */
+    private static Iterator<Row> divert(Iterator<Row> rows, List<Row> heldOut) {
+        int flag = 2;
+        return new Iterator<>() {
+            private Row next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && rows.hasNext()) {
+                    Row row = rows.next();
+                    if (!row.isNullAt(flag) && row.getBoolean(flag)) {
+                        heldOut.add(row);
+                    } else {
+                        next = row;
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Row row = next;
+                next = null;
+                return row;
+            }
+        };
     }
 
     private static int ranksOnThisExecutor(BarrierTaskContext context, int rank) {

@@ -19,6 +19,7 @@ import dev.sparkdl.transport.CollectiveContext;
  */
 public final class AllreduceExchange implements GradientExchange {
     private final RingAllreduce ring;
+    private long bytesSent;
 
     private AllreduceExchange(RingAllreduce ring) {
         this.ring = ring;
@@ -66,6 +67,9 @@ public final class AllreduceExchange implements GradientExchange {
                     + flatGradient.dataType());
         };
         ring.sum(nativeView(flatGradient), type, flatGradient.length());
+        // A ring sends (N-1)/N of the buffer in reduce-scatter and again in all-gather.
+        long bytes = flatGradient.length() * flatGradient.dataType().width();
+        bytesSent += 2 * bytes * (workers() - 1) / workers();
         int globalRows = (int) stepStats[STAT_ROWS];
         if (globalRows > 0) {
             network.applyUpdate(globalRows);
@@ -81,6 +85,16 @@ public final class AllreduceExchange implements GradientExchange {
         int elementBytes = array.dataType() == DataType.DOUBLE ? 8 : 4;
         whole.position(Math.toIntExact(array.offset() * elementBytes));
         return whole.slice().order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public void sumStats(double[] stats) {
+        ring.sum(stats);
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
     }
 
     @Override

@@ -2,11 +2,25 @@ package dev.sparkdl.train;
 
 import java.io.Serializable;
 
-/** One line of the training history, as every rank sees it after the epoch's last exchange. */
+/**
+ * One line of the training history, identical on every rank after the epoch's last exchange.
+ * Validation figures are NaN when the fit has no validation rows; the validation metric is the
+ * accuracy for a classifier and the RMSE for a regressor.
+ */
 public record EpochRecord(int epoch, long step, double trainLoss, long samples, double seconds,
-                          double exchangeSeconds) implements Serializable {
+                          double exchangeSeconds, double validationLoss, double validationMetric,
+                          long bytesExchanged) implements Serializable {
+
+    /** A record of an epoch without validation or exchange accounting. */
+    public EpochRecord(int epoch, long step, double trainLoss, long samples, double seconds, double exchangeSeconds) {
+        this(epoch, step, trainLoss, samples, seconds, exchangeSeconds, Double.NaN, Double.NaN, 0);
+    }
 
     public double samplesPerSecond() {
         return seconds > 0 ? samples / seconds : 0;
+    }
+
+    public boolean hasValidation() {
+        return !Double.isNaN(validationMetric);
     }
 }

@@ -24,6 +24,18 @@ public interface GradientExchange extends AutoCloseable {
      */
     void step(NetworkAdapter network, double[] stepStats) throws InterruptedException;
 
+    /** Sums small statistics (e.g. validation sums) over all ranks, in place. */
+    default void sumStats(double[] stats) throws InterruptedException {
+        if (workers() > 1) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot sum statistics");
+        }
+    }
+
+    /** Payload bytes this rank has sent so far. */
+    default long bytesSent() {
+        return 0;
+    }
+
     @Override
     void close();
 }

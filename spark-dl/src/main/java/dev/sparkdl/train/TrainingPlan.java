@@ -7,8 +7,8 @@ import java.io.Serializable;
  * the driver from the global row count, so ranks with uneven partitions still take part in every
  * synchronous step.
  */
-public record TrainingPlan(int epochs, int globalBatchSize, int stepsPerEpoch, long seed, boolean shuffle)
-        implements Serializable {
+public record TrainingPlan(int epochs, int globalBatchSize, int stepsPerEpoch, long seed, boolean shuffle,
+                           int earlyStoppingPatience) implements Serializable {
 
     public TrainingPlan {
         if (epochs < 1 || globalBatchSize < 1 || stepsPerEpoch < 1) {
@@ -17,9 +17,14 @@ public record TrainingPlan(int epochs, int globalBatchSize, int stepsPerEpoch, l
         }
     }
 
+    /** A plan without early stopping. */
+    public TrainingPlan(int epochs, int globalBatchSize, int stepsPerEpoch, long seed, boolean shuffle) {
+        this(epochs, globalBatchSize, stepsPerEpoch, seed, shuffle, 0);
+    }
+
     public static TrainingPlan forRows(long totalRows, int epochs, int globalBatchSize, long seed,
-                                       boolean shuffle) {
+                                       boolean shuffle, int earlyStoppingPatience) {
         long steps = Math.max(1, (totalRows + globalBatchSize - 1) / globalBatchSize);
-        return new TrainingPlan(epochs, globalBatchSize, Math.toIntExact(steps), seed, shuffle);
+        return new TrainingPlan(epochs, globalBatchSize, Math.toIntExact(steps), seed, shuffle, earlyStoppingPatience);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import dev.sparkdl.arrow.MiniBatch;
@@ -22,21 +23,39 @@ public final class WorkerLoop {
     private final TrainingPlan plan;
     private final GradientExchange exchange;
     private final ProgressSink progress;
+    private final Validation validation;
     private final double[] stepStats = new double[2];
 
     public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
                       ProgressSink progress) {
+        this(network, data, plan, exchange, progress, null);
+    }
+
+    /**
+     * @param validation this rank's held-out rows, or null; with {@code plan.earlyStoppingPatience()}
+     *                   above 0 the loop stops after that many epochs without a better validation
+     *                   metric and restores the best parameters
+     */
+    public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
+                      ProgressSink progress, Validation validation) {
+        if (plan.earlyStoppingPatience() > 0 && validation == null) {
+            throw new IllegalArgumentException("early stopping needs validation rows");
+        }
         this.network = network;
         this.data = data;
         this.plan = plan;
         this.exchange = exchange;
         this.progress = progress;
+        this.validation = validation;
     }
 
     /** Runs every epoch of the plan and returns the history, identical on every rank. */
     public List<EpochRecord> run() throws InterruptedException {
         List<EpochRecord> history = new ArrayList<>(plan.epochs());
         long step = 0;
+        double bestMetric = Double.NaN;
+        INDArray bestParams = null;
+        int epochsWithoutImprovement = 0;
         for (int epoch = 0; epoch < plan.epochs(); epoch++) {
             int[] order = epochOrder(epoch);
             long startNs = System.nanoTime();
@@ -62,15 +81,42 @@ public final class WorkerLoop {
                 }
             }
             network.incrementEpoch();
+            double[] validated = validate();
             double seconds = (System.nanoTime() - startNs) / 1e9;
             EpochRecord record = new EpochRecord(epoch + 1, step, samples > 0 ? lossSum / samples : Double.NaN,
-                    samples, seconds, exchangeNs / 1e9);
+                    samples, seconds, exchangeNs / 1e9, validated[0], validated[1], exchange.bytesSent());
             history.add(record);
             if (exchange.rank() == 0) {
                 progress.epochFinished(record);
             }
+            if (plan.earlyStoppingPatience() > 0) {
+                // Every rank sees the same merged metric, so every rank stops at the same epoch.
+                if (Double.isNaN(bestMetric) || improves(validated[1], bestMetric)) {
+                    bestMetric = validated[1];
+                    bestParams = network.params().dup();
+                    epochsWithoutImprovement = 0;
+                } else if (++epochsWithoutImprovement >= plan.earlyStoppingPatience()) {
+                    break;
+                }
+            }
+        }
+        if (bestParams != null) {
+            network.params().assign(bestParams);
         }
         return history;
+    }
+
+    private double[] validate() throws InterruptedException {
+        if (validation == null) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double[] sums = validation.localSums(network);
+        exchange.sumStats(sums);
+        return validation.merge(sums);
+    }
+
+    private boolean improves(double metric, double best) {
+        return validation.higherIsBetter() ? metric > best : metric < best;
     }
 
     private void localBackprop(int[] rows) {

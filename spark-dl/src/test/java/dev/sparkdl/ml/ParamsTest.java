@@ -40,7 +40,8 @@ class ParamsTest {
     void shouldExposeEveryParamToSparkReflection() {
         Set<String> names = Arrays.stream(new DL4JClassifier().params()).map(Param::name).collect(Collectors.toSet());
         assertEquals(Set.of("featuresCol", "labelCol", "predictionCol", "probabilityCol", "rawPredictionCol",
-                "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads"),
+                "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads",
+                "validationFraction", "validationCol", "earlyStoppingPatience"),
                 names);
         Set<String> regressor = Arrays.stream(new DL4JRegressor().params()).map(Param::name).collect(Collectors.toSet());
         assertFalse(regressor.contains("probabilityCol"));
