@@ -92,6 +92,11 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
         return history;
     }
 
+    /** The history of the fit that made this model, as a DataFrame and a chart. */
+    public TrainingSummary summary() {
+        return new TrainingSummary(history, outputLayout() == OutputLayout.CLASSIFICATION ? "accuracy" : "rmse");
+    }
+
     TrainedNetwork trained() {
         return trained;
     }
