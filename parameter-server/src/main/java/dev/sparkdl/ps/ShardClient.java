@@ -230,7 +230,7 @@ final class ShardClient
     {
         for (int k = 0; k < layout.shards(); k++)
         {
-            signal.wrapForEncode(scratch, 0, MessageHeader.TYPE_BYE, rank).operations(clock);
+            signal.wrapForEncode(scratch, 0, MessageHeader.TYPE_BYE, rank).operations(layout.length(k) == 0 ? 0 : clock);
             offer(k, scratch, SignalFlyweight.LENGTH, "saying goodbye");
         }
     }

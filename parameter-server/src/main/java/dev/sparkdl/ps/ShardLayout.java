@@ -50,6 +50,17 @@ public final class ShardLayout
         return new ShardLayout(starts);
     }
 
+    /** @return equal shares, cut anywhere (for updaters that are elementwise everywhere). */
+    public static ShardLayout even(final long totalLength, final int shards)
+    {
+        final long[] starts = new long[shards + 1];
+        for (int i = 0; i <= shards; i++)
+        {
+            starts[i] = totalLength * i / shards;
+        }
+        return of(starts);
+    }
+
     /** @return the layout with these shard start offsets (and the total as the last entry). */
     public static ShardLayout of(final long... startsAndTotal)
     {
