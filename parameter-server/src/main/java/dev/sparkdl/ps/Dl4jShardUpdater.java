@@ -72,14 +72,22 @@ public final class Dl4jShardUpdater implements ShardUpdater
         this.paramsMemory = floats(flatParams);
         this.initialIteration = iterationOf(replica);
         this.gradient = new DefaultGradient(flatGradient);
+        // The updater finds each variable's layer by the name before the last '_' of its key.
+        final Map<Trainable, String> names = new java.util.IdentityHashMap<>();
+        updater.getLayersByName().forEach((name, layer) -> names.put(layer, name));
         for (final UpdaterBlock block : updater.getUpdaterBlocks())
         {
             for (final UpdaterBlock.ParamState state : block.getLayersAndVariablesInBlock())
             {
                 if (state.getParamOffsetEnd() > from && state.getParamOffsetStart() < to)
                 {
-                    gradient.setGradientFor(state.getLayer().getConfig().getLayerName() + "_" + state.getParamName(),
-                        state.getGradView());
+                    final String layerName = names.get(state.getLayer());
+                    if (null == layerName)
+                    {
+                        throw new IllegalStateException("DL4J's updater has no name for the layer of " +
+                            state.getParamName());
+                    }
+                    gradient.setGradientFor(layerName + "_" + state.getParamName(), state.getGradView());
                 }
             }
         }
@@ -152,7 +160,9 @@ public final class Dl4jShardUpdater implements ShardUpdater
     public static FloatBuffer floats(final INDArray array)
     {
         requireFloat(array, "array");
-        if (array.ordering() != 'c' || !array.isVector() && array.length() > 1 && array.elementWiseStride() != 1)
+        final boolean contiguous = array.length() <= 1 ||
+            array.elementWiseStride() == 1 && (array.isVector() || array.ordering() == 'c');
+        if (!contiguous)
         {
             throw new IllegalArgumentException("need a contiguous array, got " + array.shapeInfoToString());
         }

@@ -1,0 +1,130 @@
+package dev.sparkdl.train;
+
+import java.nio.FloatBuffer;
+import java.util.concurrent.TimeUnit;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import dev.sparkdl.collective.Rendezvous;
+import dev.sparkdl.ps.Dl4jShardUpdater;
+import dev.sparkdl.ps.ParameterServer;
+import dev.sparkdl.ps.ShardLayout;
+import dev.sparkdl.transport.CollectiveContext;
+
+/**
+ * Asynchronous data parallelism with bounded staleness: the parameters are sharded by range over the
+ * ranks, each rank's shard applies DL4J's updater for its range, and each step a worker pushes its raw
+ * gradient (a SUM over its rows, optionally compressed with residual feedback) and pulls the parameters
+ * as soon as every shard has applied at least {@code step + 1 - staleness} clocks. Staleness 0 is
+ * synchronous and reproduces {@link AllreduceExchange}; the last step always waits for every clock, so
+ * all replicas end with the same parameters. {@code stepStats} returns the rows and loss sum, over all
+ * ranks, of the newest clock applied (this step's when staleness is 0).
+ */
+public final class ParameterServerExchange implements GradientExchange {
+    private final ParameterServer server;
+    private final long totalSteps;
+    private final double[] stats = new double[2];
+    private long steps;
+
+    private ParameterServerExchange(ParameterServer server, long totalSteps) {
+        this.server = server;
+        this.totalSteps = totalSteps;
+    }
+
+    /**
+     * Joins the parameter server; every rank calls this together, before its first step.
+     *
+     * @param network              this rank's replica (float; initialised with the fit's initial parameters)
+     * @param totalSteps           steps this fit runs (epochs x steps per epoch), the same on every rank
+     * @param staleness            s >= 0: how many clocks a worker may run ahead of the slowest
+     * @param compression          "none", "threshold", "int8" or "topk"
+     * @param compressionThreshold threshold of "threshold" (> 0)
+     * @param compressionTopK      k of "topk": values sent per step over the whole gradient (>= 1)
+     * @param bindHost             this executor's own address (never a wildcard)
+     */
+    public static ParameterServerExchange join(Rendezvous rendezvous, int rank, int workers, byte[] secret,
+                                               String bindHost, NetworkAdapter network, long totalSteps,
+                                               int staleness, String compression, double compressionThreshold,
+                                               int compressionTopK, long timeoutMs) {
+        long shardBytes = network.params().length() * 4 / Math.max(1, workers);
+        CollectiveContext context = new CollectiveContext()
+                .maxBufferBytes(Math.max(shardBytes, 1))
+                .timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        return join(context, rendezvous, rank, workers, secret, bindHost, network, totalSteps,
+                new ParameterServer.Settings(staleness, compression, compressionThreshold, compressionTopK));
+    }
+
+    /** As above, with the transport settings given (tests, benchmarks). */
+    public static ParameterServerExchange join(CollectiveContext context, Rendezvous rendezvous, int rank, int workers,
+                                               byte[] secret, String bindHost, NetworkAdapter network,
+                                               long totalSteps, ParameterServer.Settings settings) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("totalSteps must be >= 1, got " + totalSteps);
+        }
+        Object net = network.network();
+        INDArray params = network.params();
+        ShardLayout layout = ShardLayout.balanced(params.length(), Dl4jShardUpdater.boundaries(net), workers);
+        float[] shard = new float[layout.length(rank)];
+        Dl4jShardUpdater.floats(params).get(Math.toIntExact(layout.from(rank)), shard, 0, shard.length);
+        try {
+            return new ParameterServerExchange(new ParameterServer(context, rendezvous, rank, workers, secret, bindHost,
+                    layout, settings, r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), totalSteps);
+        } catch (IllegalAccessError e) {
+            throw new IllegalStateException("Aeron's Agrona needs the JVM option "
+                    + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED on every executor (add it to "
+                    + "spark.executor.extraJavaOptions and spark.driver.extraJavaOptions)", e);
+        }
+    }
+
+    @Override
+    public int rank() {
+        return server.rank();
+    }
+
+    @Override
+    public int workers() {
+        return server.worldSize();
+    }
+
+    /** The parameter server behind this exchange (residuals, byte counts, shard counters). */
+    public ParameterServer server() {
+        return server;
+    }
+
+    @Override
+    public void step(NetworkAdapter network, double[] stepStats) {
+        FloatBuffer gradient = Dl4jShardUpdater.floats(network.flatGradient());
+        FloatBuffer params = Dl4jShardUpdater.floats(network.params());
+        steps++;
+        server.step(gradient, (int) stepStats[STAT_ROWS], stepStats[STAT_LOSS_SUM], epochOf(network.network()),
+                params, stats, steps >= totalSteps);
+        stepStats[STAT_ROWS] = stats[0];
+        stepStats[STAT_LOSS_SUM] = stats[1];
+        if (stats[0] > 0) {
+            advanceIteration(network.network());
+        }
+    }
+
+    private static int epochOf(Object net) {
+        return net instanceof MultiLayerNetwork mln ? mln.getLayerWiseConfigurations().getEpochCount()
+                : ((ComputationGraph) net).getConfiguration().getEpochCount();
+    }
+
+    /** Keeps the replica's iteration count where a locally updated network would have it (checkpoints). */
+    private static void advanceIteration(Object net) {
+        if (net instanceof MultiLayerNetwork mln) {
+            var conf = mln.getLayerWiseConfigurations();
+            conf.setIterationCount(conf.getIterationCount() + 1);
+        } else {
+            var conf = ((ComputationGraph) net).getConfiguration();
+            conf.setIterationCount(conf.getIterationCount() + 1);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
