@@ -14,7 +14,13 @@ public final class TestSpark {
             session = SparkSession.builder()
                     .master("local[2]")
                     .appName("spark-dl-tests")
-                    .config("spark.ui.enabled", "false")
+                    // The UI serves Spark's Prometheus servlet, which the metrics test scrapes.
+                    .config("spark.ui.enabled", "true")
+                    .config("spark.ui.port", "0")
+                    .config("spark.ui.showConsoleProgress", "false")
+                    .config("spark.metrics.conf.*.sink.prometheusServlet.class",
+                            "org.apache.spark.metrics.sink.PrometheusServlet")
+                    .config("spark.metrics.conf.*.sink.prometheusServlet.path", "/metrics/prometheus")
                     .config("spark.sql.shuffle.partitions", "4")
                     .config("spark.driver.host", "127.0.0.1")
                     .getOrCreate();

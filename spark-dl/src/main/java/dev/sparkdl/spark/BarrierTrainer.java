@@ -46,7 +46,7 @@ public final class BarrierTrainer {
         new SecureRandom().nextBytes(secret);
         long gradientBytes = initialParams.length() * initialParams.dataType().width();
         String progressToken = progressToken(secret);
-        FitProgress progress = new FitProgress(plan.epochs());
+        FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()));
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
         TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, trainingMode, secret, gradientBytes,
                 DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads,

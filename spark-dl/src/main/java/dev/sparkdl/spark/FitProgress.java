@@ -15,11 +15,16 @@ final class FitProgress implements Consumer<ProgressEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
     private final int epochs;
+    private final TrainingMetrics metrics;
     private final long startNs = System.nanoTime();
     private volatile int epochsDone;
 
-    FitProgress(int epochs) {
+    FitProgress(int epochs, TrainingMetrics metrics) {
         this.epochs = epochs;
+        this.metrics = metrics;
+        if (metrics != null) {
+            metrics.fitStarted();
+        }
     }
 
     int epochsDone() {
@@ -28,6 +33,9 @@ final class FitProgress implements Consumer<ProgressEvent> {
 
     @Override
     public void accept(ProgressEvent event) {
+        if (metrics != null) {
+            metrics.record(event);
+        }
         double elapsed = (System.nanoTime() - startNs) / 1e9;
         double done = event.epochEnd() ? event.epoch()
                 : event.epoch() - 1 + (double) event.step() / Math.max(1, event.stepsPerEpoch());

@@ -25,6 +25,7 @@ final class ProgressClient implements ProgressSink, AutoCloseable {
     private Socket socket;
     private Writer out;
     private long lastLiveNs = System.nanoTime();
+    private int stepsPerEpoch;
 
     private ProgressClient(Socket socket, Writer out) {
         this.socket = socket;
@@ -57,16 +58,18 @@ final class ProgressClient implements ProgressSink, AutoCloseable {
 
     @Override
     public void epochFinished(EpochRecord record) {
-        send(new ProgressEvent(true, record.epoch(), (int) record.step(), 0, record.trainLoss(), record.samples(),
-                record.seconds()));
+        send(new ProgressEvent(true, record.epoch(), (int) record.step(), stepsPerEpoch, record.trainLoss(),
+                record.samples(), record.seconds(), record.exchangeSeconds(), record.bytesExchanged(),
+                record.validationMetric()));
     }
 
     @Override
     public void stepFinished(int epoch, int step, int stepsPerEpoch, double meanLoss, long samples, double seconds) {
+        this.stepsPerEpoch = stepsPerEpoch;
         long now = System.nanoTime();
         if (now - lastLiveNs >= LIVE_INTERVAL_NS && step < stepsPerEpoch) {
             lastLiveNs = now;
-            send(new ProgressEvent(false, epoch, step, stepsPerEpoch, meanLoss, samples, seconds));
+            send(ProgressEvent.live(epoch, step, stepsPerEpoch, meanLoss, samples, seconds));
         }
     }
 
