@@ -1,0 +1,147 @@
+package dev.sparkdl.bench.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+
+import dev.sparkdl.data.FashionMnist;
+import dev.sparkdl.demo.FashionMnistDemo;
+
+/**
+ * Fashion-MNIST MLP (784-256-10, Adam 1e-3, float32), one run, same data, batch and epochs for all:
+ * <ol>
+ *   <li>single-process DL4J at each ND4J thread count given (the best one is the baseline);</li>
+ *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]};</li>
+ *   <li>spark-dl parameter-server with 2 workers, without and with compression: run when the
+ *       library accepts them, otherwise listed as skipped with the reason.</li>
+ * </ol>
+ * Prints a table with the ratios against the best single-process figure and writes
+ * {@code <out>/fashion-mnist-mlp.{csv,json,png}} and the results section of the README.
+ *
+ * <p>Options: {@code --epochs 3 --batch-size 128 --threads 1,2 --master local[2] --train-limit 0
+ * --test-limit 0 --seed 42 --out benchmarks/results --readme benchmarks/README.md} (a limit of 0
+ * means every image; {@code --readme none} leaves the README alone).
+ */
+public final class FashionMnistBenchmark {
+    private static final String RESULT_NAME = "fashion-mnist-mlp";
+    private static final long NETWORK_SEED = 12345;
+
+    private FashionMnistBenchmark() {
+    }
+
+    /** Exits explicitly: native and Aeron threads left by a failed fit must not keep the JVM alive. */
+    public static void main(String[] args) {
+        int status = 0;
+        try {
+            run(parse(args));
+        } catch (Throwable t) {
+            t.printStackTrace();
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    private static void run(Map<String, String> options) throws Exception {
+        int epochs = Integer.parseInt(options.getOrDefault("epochs", "3"));
+        int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "128"));
+        String master = options.getOrDefault("master", "local[2]");
+        int trainLimit = Integer.parseInt(options.getOrDefault("train-limit", "0"));
+        int testLimit = Integer.parseInt(options.getOrDefault("test-limit", "0"));
+        long seed = Long.parseLong(options.getOrDefault("seed", "42"));
+        Path out = Path.of(options.getOrDefault("out", "benchmarks/results"));
+        String readme = options.getOrDefault("readme", "benchmarks/README.md");
+        List<Integer> threadCounts = new ArrayList<>();
+        for (String t : options.getOrDefault("threads", "1,2").split(",")) {
+            threadCounts.add(Integer.parseInt(t.trim()));
+        }
+
+        MultiLayerConfiguration mlp = FashionMnistDemo.mlp(NETWORK_SEED);
+        SparkSession spark = SparkSession.builder().master(master).appName("spark-dl Fashion-MNIST benchmark")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate();
+        try {
+            Dataset<Row> train = FashionMnist.train(spark, trainLimit).cache();
+            Dataset<Row> test = FashionMnist.test(spark, testLimit).cache();
+            int trainRows = (int) train.count();
+            int testRows = (int) test.count();
+            RunEnvironment environment = RunEnvironment.capture(master, epochs, batchSize, trainRows, testRows,
+                    "MLP 784-256-10 ReLU/softmax, Adam 1e-3, float32");
+            System.out.printf(Locale.ROOT, "%s%n", environment);
+
+            List<RunResult> results = new ArrayList<>();
+            SingleProcessDl4j dl4j = SingleProcessDl4j.fromFrames(train, test, FashionMnist.CLASSES);
+            dl4j.warmUp(mlp, batchSize);
+            for (int threads : threadCounts) {
+                results.add(report(dl4j.run("DL4J single process, " + threads + " thread" + (threads > 1 ? "s" : ""),
+                        mlp, threads, epochs, batchSize, seed)));
+            }
+
+            SparkDlRun sparkDl = new SparkDlRun(train, test);
+            results.add(report(sparkDl.run("spark-dl allreduce, 1 worker", mlp, "allreduce", 1, epochs, batchSize,
+                    seed)));
+            results.add(report(sparkDl.run("spark-dl allreduce, 2 workers", mlp, "allreduce", 2, epochs, batchSize,
+                    seed)));
+            results.add(report(sparkDl.run("spark-dl parameter-server, 2 workers", mlp, "parameter-server", 2, epochs,
+                    batchSize, seed)));
+            results.add(report(RunResult.skipped("spark-dl parameter-server + compression, 2 workers", "spark-dl",
+                    "parameter-server", 2, "spark-dl has no gradient-compression param yet")));
+
+            ResultsReport report = new ResultsReport(environment, results);
+            System.out.println();
+            System.out.print(report.consoleTable());
+            if (report.baseline() != null) {
+                System.out.printf(Locale.ROOT, "ratios are against %s%n", report.baseline().name());
+            }
+
+            Files.createDirectories(out);
+            Path png = out.resolve(RESULT_NAME + ".png");
+            report.writeCsv(out.resolve(RESULT_NAME + ".csv"));
+            report.writeJson(out.resolve(RESULT_NAME + ".json"));
+            ResultsChart.writePng(results, environment, png);
+            Files.writeString(out.resolve(RESULT_NAME + ".md"), report.markdown(png.getFileName().toString()));
+            if (!"none".equals(readme)) {
+                Path readmePath = Path.of(readme);
+                report.updateReadme(readmePath, readmePath.toAbsolutePath().getParent()
+                        .relativize(png.toAbsolutePath()).toString());
+            }
+            System.out.printf("wrote %s/%s.{csv,json,png,md}%n", out, RESULT_NAME);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static RunResult report(RunResult r) {
+        if (r.ok()) {
+            System.out.printf(Locale.ROOT, "%-52s %,9.0f samples/s in the loop, %,9.0f over the whole fit (%.1f s), "
+                            + "test accuracy %.4f, load avg %.2f -> %.2f%n", r.name(), r.loopSamplesPerSecond(),
+                    r.fitSamplesPerSecond(), r.fitSeconds(), r.testAccuracy(), r.loadAverageBefore(),
+                    r.loadAverageAfter());
+        } else {
+            System.out.printf("%-52s %s: %s%n", r.name(), r.status(), r.note());
+        }
+        return r;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                System.err.println("usage: benchmarks/run.sh fashion-mnist [--epochs N] [--batch-size N] "
+                        + "[--threads 1,2] [--master URL] [--train-limit N] [--test-limit N] [--seed N] "
+                        + "[--out DIR] [--readme PATH|none]");
+                System.exit(2);
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        return options;
+    }
+}
