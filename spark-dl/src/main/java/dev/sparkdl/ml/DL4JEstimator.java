@@ -25,6 +25,8 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import dev.sparkdl.spark.BarrierTrainer;
 import dev.sparkdl.spark.DataValidator;
+import dev.sparkdl.spark.ExchangeSettings;
+import dev.sparkdl.spark.FitOptions;
 import dev.sparkdl.spark.FeatureReader;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
@@ -57,6 +59,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final DoubleParam validationFraction;
     private final Param<String> validationCol;
     private final IntParam earlyStoppingPatience;
+    private final IntParam staleness;
+    private final Param<String> compression;
+    private final DoubleParam compressionThreshold;
+    private final IntParam compressionTopK;
 
     /** The internal column that marks held-out rows in the data a fit ships to its ranks. */
     static final String VALIDATION_FLAG = "__sparkdl_validation";
@@ -100,6 +106,20 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         setDefault(validationFraction, 0.0);
         setDefault(validationCol, "");
         setDefault(earlyStoppingPatience, 0);
+        staleness = new IntParam(this, "staleness",
+                "parameter-server mode: steps a worker may run ahead of the slowest; 0 = synchronous (>= 0)",
+                Validators.atLeast(0));
+        compression = new Param<>(this, "compression",
+                "gradient compression: \"none\", or for parameter-server mode \"threshold\", \"int8\", \"topk\"",
+                Validators.oneOf("none", "threshold", "int8", "topk"));
+        compressionThreshold = new DoubleParam(this, "compressionThreshold",
+                "threshold of \"threshold\" compression (> 0)", ParamValidators.gt(0.0));
+        compressionTopK = new IntParam(this, "compressionTopK",
+                "values sent per step by \"topk\" compression (>= 1)", Validators.atLeast(1));
+        setDefault(staleness, 2);
+        setDefault(compression, "none");
+        setDefault(compressionThreshold, 1e-3);
+        setDefault(compressionTopK, 1000);
     }
 
     @SuppressWarnings("unchecked")
@@ -162,6 +182,46 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public BooleanParam shuffle() {
         return shuffle;
+    }
+
+    @Override
+    public IntParam staleness() {
+        return staleness;
+    }
+
+    @Override
+    public Param<String> compression() {
+        return compression;
+    }
+
+    @Override
+    public DoubleParam compressionThreshold() {
+        return compressionThreshold;
+    }
+
+    @Override
+    public IntParam compressionTopK() {
+        return compressionTopK;
+    }
+
+    public E setStaleness(int value) {
+        set(staleness, value);
+        return self();
+    }
+
+    public E setCompression(String value) {
+        set(compression, value);
+        return self();
+    }
+
+    public E setCompressionThreshold(double value) {
+        set(compressionThreshold, value);
+        return self();
+    }
+
+    public E setCompressionTopK(int value) {
+        set(compressionTopK, value);
+        return self();
     }
 
     @Override
@@ -272,6 +332,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         if (!isDefined(network)) {
             throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
         }
+        if (getTrainingMode().equals("allreduce") && !getCompression().equals("none")) {
+            throw new IllegalArgumentException("compression '" + getCompression() + "' needs trainingMode "
+                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
+        }
         return appendOutputs(schema);
     }
 
@@ -297,8 +361,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
                 getShuffle(), getEarlyStoppingPatience());
-        TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan, workers, getTrainingMode(),
-                getNativeThreads(), validating ? VALIDATION_FLAG : null);
+        ExchangeSettings exchange = new ExchangeSettings(getTrainingMode(), getStaleness(), getCompression(),
+                getCompressionThreshold(), getCompressionTopK());
+        TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan,
+                new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange));
         M model = createModel(uid, result, width, labels);
         return copyValues(model, extractParamMap()).setParent(this);
     }

@@ -52,6 +52,40 @@ public interface TrainingParams extends Params {
      */
     IntParam earlyStoppingPatience();
 
+    /**
+     * Parameter-server mode: how many steps a worker may run ahead of the slowest (default 2);
+     * 0 is synchronous.
+     */
+    IntParam staleness();
+
+    /**
+     * Gradient compression with residual feedback (default "none"); "threshold", "int8" and "topk"
+     * need trainingMode "parameter-server".
+     */
+    Param<String> compression();
+
+    /** The threshold of "threshold" compression (default 1e-3). */
+    DoubleParam compressionThreshold();
+
+    /** Values sent per step by "topk" compression, over the whole gradient (default 1000). */
+    IntParam compressionTopK();
+
+    default int getStaleness() {
+        return (Integer) getOrDefault(staleness());
+    }
+
+    default String getCompression() {
+        return getOrDefault(compression());
+    }
+
+    default double getCompressionThreshold() {
+        return (Double) getOrDefault(compressionThreshold());
+    }
+
+    default int getCompressionTopK() {
+        return (Integer) getOrDefault(compressionTopK());
+    }
+
     default double getValidationFraction() {
         return (Double) getOrDefault(validationFraction());
     }

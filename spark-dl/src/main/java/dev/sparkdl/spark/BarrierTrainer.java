@@ -31,14 +31,13 @@ public final class BarrierTrainer {
     }
 
     /**
-     * @param rows     the selected feature and label columns, already validated
-     * @param workers  the number of ranks; the rows are repartitioned into that many partitions
-     * @param validationFlag the boolean column of {@code rows} marking held-out rows, or null
+     * @param rows the selected feature and label columns (and validation flag), already validated
      */
     public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
-                                     NetworkSpec spec, TrainingPlan plan, int workers, String trainingMode,
-                                     int nativeThreads, String validationFlag) {
-        Exchanges.checkSupported(trainingMode, workers);
+                                     NetworkSpec spec, TrainingPlan plan, FitOptions options) {
+        int workers = options.workers();
+        String trainingMode = options.exchange().trainingMode();
+        Exchanges.checkSupported(trainingMode, options.exchange().compression());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
         INDArray initialParams = NetworkAdapter.create(spec, null).params();
         Broadcast<TrainedNetwork> initial = sc.broadcast(TrainedNetwork.of(spec, initialParams));
@@ -48,9 +47,9 @@ public final class BarrierTrainer {
         String progressToken = progressToken(secret);
         FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()));
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
-        TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, trainingMode, secret, gradientBytes,
-                DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), nativeThreads,
-                progressServer != null ? progressServer.endpoint() : "", progressToken, validationFlag);
+        TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, options.exchange(), secret,
+                gradientBytes, DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), options.nativeThreads(),
+                progressServer != null ? progressServer.endpoint() : "", progressToken, options.validationFlag());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
                 + trainingMode);
@@ -60,8 +59,9 @@ public final class BarrierTrainer {
             List<TaskOutcome> results = outcomes.toJavaRDD().collect();
             TaskOutcome first = results.stream().filter(o -> o.rank() == 0).findFirst()
                     .orElseThrow(() -> new IllegalStateException("rank 0 returned no parameters"));
+            // Synchronous replicas must end identical; a parameter server's may differ after early stopping.
             for (TaskOutcome outcome : results) {
-                if (outcome.paramsCrc32c() != first.paramsCrc32c()) {
+                if (!options.exchange().parameterServer() && outcome.paramsCrc32c() != first.paramsCrc32c()) {
                     throw new IllegalStateException("replicas diverged: rank " + outcome.rank()
                             + " ended with different parameters from rank 0");
                 }

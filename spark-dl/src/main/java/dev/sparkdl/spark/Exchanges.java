@@ -5,6 +5,8 @@ import org.apache.spark.BarrierTaskContext;
 import dev.sparkdl.train.AllreduceExchange;
 import dev.sparkdl.train.GradientExchange;
 import dev.sparkdl.train.LocalExchange;
+import dev.sparkdl.train.NetworkAdapter;
+import dev.sparkdl.train.ParameterServerExchange;
 
 /** Picks the {@link GradientExchange} for a task from the fit's training mode. */
 final class Exchanges {
@@ -14,20 +16,31 @@ final class Exchanges {
     private Exchanges() {
     }
 
-    /** Called on the driver so an unsupported combination fails before any task starts. */
-    static void checkSupported(String trainingMode, int workers) {
-        if (PARAMETER_SERVER.equals(trainingMode) && workers > 1) {
-            throw new UnsupportedOperationException("trainingMode 'parameter-server' with numWorkers = " + workers
-                    + " is not available in this build yet; use trainingMode 'allreduce'");
+    /**
+     * Called on the driver so an unsupported combination fails before any task starts: compression
+     * of the sparse kinds needs a parameter server, and the ring has no codec yet.
+     */
+    static void checkSupported(String trainingMode, String compression) {
+        if (ALLREDUCE.equals(trainingMode) && !"none".equals(compression)) {
+            throw new IllegalArgumentException("compression '" + compression + "' needs trainingMode "
+                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
         }
     }
 
-    static GradientExchange open(TrainingJob job, BarrierTaskContext context, int rank, int workers) {
-        checkSupported(job.trainingMode(), workers);
+    /** Joins the fit's exchange; every rank calls this together, with its replica already built. */
+    static GradientExchange open(TrainingJob job, BarrierTaskContext context, int rank, int workers,
+                                 NetworkAdapter network) {
         if (workers == 1) {
             return new LocalExchange();
         }
         String bindHost = hostOf(context.getTaskInfos()[rank].address());
+        ExchangeSettings settings = job.exchange();
+        if (settings.parameterServer()) {
+            long totalSteps = (long) job.plan().epochs() * job.plan().stepsPerEpoch();
+            return ParameterServerExchange.join(context::allGather, rank, workers, job.secret(), bindHost, network,
+                    totalSteps, settings.staleness(), settings.compression(), settings.compressionThreshold(),
+                    settings.compressionTopK(), job.exchangeTimeoutMs());
+        }
         return AllreduceExchange.join(context::allGather, rank, workers, job.secret(), bindHost,
                 job.gradientBytes(), job.exchangeTimeoutMs());
     }

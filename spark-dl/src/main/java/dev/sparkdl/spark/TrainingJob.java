@@ -12,7 +12,7 @@ import dev.sparkdl.train.TrainingPlan;
  * small, shipped with the task closure.
  */
 record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureReader features, LabelEncoder labels,
-                   String trainingMode, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
+                   ExchangeSettings exchange, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
                    int executorCores, int nativeThreads, String progressEndpoint,
                    String progressToken, String validationFlag) implements Serializable {
 

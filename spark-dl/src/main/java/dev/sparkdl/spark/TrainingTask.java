@@ -38,21 +38,28 @@ final class TrainingTask {
         Iterator<Row> training = job.validationFlag() == null ? rows : divert(rows, heldOut);
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
              WorkerData data = spill(training, job, rank, allocator);
-             Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator);
-             GradientExchange exchange = Exchanges.open(job, context, rank, workers)) {
+             Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
             NetworkAdapter network = initial.value().restore();
-            List<EpochRecord> history;
-            try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
-                    : null) {
-                history = new WorkerLoop(network, data, job.plan(), exchange,
-                        progress != null ? progress : ProgressSink.NONE, validation).run();
+            try (GradientExchange exchange = Exchanges.open(job, context, rank, workers, network)) {
+                return train(job, rank, network, data, validation, exchange);
             }
-            byte[] params = TrainedNetwork.toBytes(network.params());
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            crc.update(params);
-            return List.of(new TaskOutcome(rank, rank == 0 ? params : null, crc.getValue(), history)).iterator();
         }
+    }
+
+    private static Iterator<TaskOutcome> train(TrainingJob job, int rank, NetworkAdapter network, WorkerData data,
+                                               Validation validation, GradientExchange exchange)
+            throws InterruptedException {
+        List<EpochRecord> history;
+        try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
+                : null) {
+            history = new WorkerLoop(network, data, job.plan(), exchange,
+                    progress != null ? progress : ProgressSink.NONE, validation).run();
+        }
+        byte[] params = TrainedNetwork.toBytes(network.params());
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(params);
+        return List.of(new TaskOutcome(rank, rank == 0 ? params : null, crc.getValue(), history)).iterator();
     }
 
     /** The first pass: rows to Arrow batches to a local spill file, mapped for every epoch. */

@@ -24,12 +24,14 @@ import dev.sparkdl.transport.CollectiveContext;
  */
 public final class ParameterServerExchange implements GradientExchange {
     private final ParameterServer server;
+    private final Rendezvous rendezvous;
     private final long totalSteps;
     private final double[] stats = new double[2];
     private long steps;
 
-    private ParameterServerExchange(ParameterServer server, long totalSteps) {
+    private ParameterServerExchange(ParameterServer server, Rendezvous rendezvous, long totalSteps) {
         this.server = server;
+        this.rendezvous = rendezvous;
         this.totalSteps = totalSteps;
     }
 
@@ -70,7 +72,8 @@ public final class ParameterServerExchange implements GradientExchange {
         Dl4jShardUpdater.floats(params).get(Math.toIntExact(layout.from(rank)), shard, 0, shard.length);
         try {
             return new ParameterServerExchange(new ParameterServer(context, rendezvous, rank, workers, secret, bindHost,
-                    layout, settings, r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), totalSteps);
+                    layout, settings, r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), rendezvous,
+                    totalSteps);
         } catch (IllegalAccessError e) {
             throw new IllegalStateException("Aeron's Agrona needs the JVM option "
                     + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED on every executor (add it to "
@@ -121,6 +124,34 @@ public final class ParameterServerExchange implements GradientExchange {
             var conf = ((ComputationGraph) net).getConfiguration();
             conf.setIterationCount(conf.getIterationCount() + 1);
         }
+    }
+
+    /**
+     * Sums statistics through the rendezvous (once per epoch, so its cost does not matter); every
+     * rank adds the same values in rank order and gets bit-identical sums.
+     */
+    @Override
+    public void sumStats(double[] values) {
+        StringBuilder mine = new StringBuilder();
+        for (double v : values) {
+            mine.append(Long.toHexString(Double.doubleToRawLongBits(v))).append(',');
+        }
+        String[] all = rendezvous.allGather(mine.toString());
+        java.util.Arrays.fill(values, 0);
+        for (String rank : all) {
+            String[] parts = rank.split(",");
+            if (parts.length != values.length) {
+                throw new IllegalStateException("a rank sent " + parts.length + " statistics, expected " + values.length);
+            }
+            for (int i = 0; i < values.length; i++) {
+                values[i] += Double.longBitsToDouble(Long.parseUnsignedLong(parts[i], 16));
+            }
+        }
+    }
+
+    @Override
+    public long bytesSent() {
+        return server.bytesPushed() + server.bytesPulled();
     }
 
     @Override

@@ -39,10 +39,10 @@ class AllreduceFitTest {
     }
 
     @Test
-    void shouldRejectParameterServerWithSeveralWorkersClearly() {
+    void shouldRejectSparseCompressionInAllreduceMode() {
         Dataset<Row> data = TestData.blobs(10, 3, 2, 4);
-        Exception e = assertThrows(UnsupportedOperationException.class, () -> new DL4JClassifier()
-                .setNetwork(TestData.mlp(3, 4, 2, 1)).setTrainingMode("parameter-server").setNumWorkers(2).fit(data));
-        assertTrue(e.getMessage().contains("parameter-server"), e.getMessage());
+        Exception e = assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier()
+                .setNetwork(TestData.mlp(3, 4, 2, 1)).setCompression("topk").setNumWorkers(2).fit(data));
+        assertTrue(e.getMessage().contains("compression 'topk' needs trainingMode 'parameter-server'"), e.getMessage());
     }
 }

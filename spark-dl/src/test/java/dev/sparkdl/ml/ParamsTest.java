@@ -41,7 +41,8 @@ class ParamsTest {
         Set<String> names = Arrays.stream(new DL4JClassifier().params()).map(Param::name).collect(Collectors.toSet());
         assertEquals(Set.of("featuresCol", "labelCol", "predictionCol", "probabilityCol", "rawPredictionCol",
                 "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads",
-                "validationFraction", "validationCol", "earlyStoppingPatience"),
+                "validationFraction", "validationCol", "earlyStoppingPatience", "staleness", "compression",
+                "compressionThreshold", "compressionTopK"),
                 names);
         Set<String> regressor = Arrays.stream(new DL4JRegressor().params()).map(Param::name).collect(Collectors.toSet());
         assertFalse(regressor.contains("probabilityCol"));
@@ -73,6 +74,11 @@ class ParamsTest {
         assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setNumWorkers(-1)), "numWorkers", "-1");
         assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setTrainingMode("gossip")),
                 "trainingMode", "gossip");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setCompression("zip")),
+                "compression", "zip");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setStaleness(-1)), "staleness", "-1");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setCompressionThreshold(0)),
+                "compressionThreshold", "0");
         assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setFeaturesCol(" ")),
                 "featuresCol", " ");
         assertMessage(assertThrows(IllegalArgumentException.class, () -> classifier.setNetworkJson("{\"not\": 1}")),

@@ -1,0 +1,16 @@
+package dev.sparkdl.spark;
+
+import java.io.Serializable;
+
+/** How the ranks of a fit combine their gradients: the mode and its knobs. */
+public record ExchangeSettings(String trainingMode, int staleness, String compression, double compressionThreshold,
+                               int compressionTopK) implements Serializable {
+
+    public static ExchangeSettings allreduce() {
+        return new ExchangeSettings(Exchanges.ALLREDUCE, 0, "none", 1e-3, 1000);
+    }
+
+    public boolean parameterServer() {
+        return Exchanges.PARAMETER_SERVER.equals(trainingMode);
+    }
+}
