@@ -63,6 +63,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final Param<String> compression;
     private final DoubleParam compressionThreshold;
     private final IntParam compressionTopK;
+    private final Param<String> checkpointDir;
+    private final IntParam checkpointInterval;
+    private final IntParam keepCheckpoints;
+    private final IntParam maxAttempts;
 
     /** The internal column that marks held-out rows in the data a fit ships to its ranks. */
     static final String VALIDATION_FLAG = "__sparkdl_validation";
@@ -116,6 +120,20 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                 "threshold of \"threshold\" compression (> 0)", ParamValidators.gt(0.0));
         compressionTopK = new IntParam(this, "compressionTopK",
                 "values sent per step by \"topk\" compression (>= 1)", Validators.atLeast(1));
+        checkpointDir = new Param<>(this, "checkpointDir",
+                "where rank 0 writes checkpoints (any Hadoop path); empty for none", Validators.notNull());
+        checkpointInterval = new IntParam(this, "checkpointInterval",
+                "steps between checkpoints within an epoch; 0 = at the end of every epoch (>= 0)",
+                Validators.atLeast(0));
+        keepCheckpoints = new IntParam(this, "keepCheckpoints", "checkpoints kept, newest first (>= 1)",
+                Validators.atLeast(1));
+        maxAttempts = new IntParam(this, "maxAttempts",
+                "barrier stages a fit may run; each retry resumes from the latest checkpoint (>= 1)",
+                Validators.atLeast(1));
+        setDefault(checkpointDir, "");
+        setDefault(checkpointInterval, 0);
+        setDefault(keepCheckpoints, 2);
+        setDefault(maxAttempts, 3);
         setDefault(staleness, 2);
         setDefault(compression, "none");
         setDefault(compressionThreshold, 1e-3);
@@ -182,6 +200,46 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public BooleanParam shuffle() {
         return shuffle;
+    }
+
+    @Override
+    public Param<String> checkpointDir() {
+        return checkpointDir;
+    }
+
+    @Override
+    public IntParam checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    @Override
+    public IntParam keepCheckpoints() {
+        return keepCheckpoints;
+    }
+
+    @Override
+    public IntParam maxAttempts() {
+        return maxAttempts;
+    }
+
+    public E setCheckpointDir(String value) {
+        set(checkpointDir, value);
+        return self();
+    }
+
+    public E setCheckpointInterval(int value) {
+        set(checkpointInterval, value);
+        return self();
+    }
+
+    public E setKeepCheckpoints(int value) {
+        set(keepCheckpoints, value);
+        return self();
+    }
+
+    public E setMaxAttempts(int value) {
+        set(maxAttempts, value);
+        return self();
     }
 
     @Override
@@ -364,7 +422,9 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         ExchangeSettings exchange = new ExchangeSettings(getTrainingMode(), getStaleness(), getCompression(),
                 getCompressionThreshold(), getCompressionTopK());
         TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan,
-                new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange));
+                new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange,
+                        getCheckpointDir().isEmpty() ? null : getCheckpointDir(), getCheckpointInterval(),
+                        getKeepCheckpoints(), getMaxAttempts()));
         M model = createModel(uid, result, width, labels);
         return copyValues(model, extractParamMap()).setParent(this);
     }

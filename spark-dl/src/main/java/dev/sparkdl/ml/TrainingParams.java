@@ -70,6 +70,37 @@ public interface TrainingParams extends Params {
     /** Values sent per step by "topk" compression, over the whole gradient (default 1000). */
     IntParam compressionTopK();
 
+    /** Where rank 0 writes checkpoints: any Hadoop FileSystem path (default "": no checkpoints). */
+    Param<String> checkpointDir();
+
+    /** Steps between checkpoints within an epoch (default 0: one at the end of every epoch). */
+    IntParam checkpointInterval();
+
+    /** Checkpoints kept in checkpointDir, newest first (default 2). */
+    IntParam keepCheckpoints();
+
+    /**
+     * Barrier stages a fit may run (default 3): after a failure such as a lost executor the fit
+     * runs again from the latest checkpoint, or from the start without one.
+     */
+    IntParam maxAttempts();
+
+    default String getCheckpointDir() {
+        return getOrDefault(checkpointDir());
+    }
+
+    default int getCheckpointInterval() {
+        return (Integer) getOrDefault(checkpointInterval());
+    }
+
+    default int getKeepCheckpoints() {
+        return (Integer) getOrDefault(keepCheckpoints());
+    }
+
+    default int getMaxAttempts() {
+        return (Integer) getOrDefault(maxAttempts());
+    }
+
     default int getStaleness() {
         return (Integer) getOrDefault(staleness());
     }

@@ -2,6 +2,7 @@ package dev.sparkdl.spark;
 
 import java.io.Serializable;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -12,6 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import dev.sparkdl.train.Checkpoint;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.NetworkSpec;
 import dev.sparkdl.train.TrainedNetwork;
@@ -26,36 +28,111 @@ import scala.reflect.ClassTag$;
  */
 public final class BarrierTrainer {
     private static final long DEFAULT_EXCHANGE_TIMEOUT_MS = 120_000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BarrierTrainer.class);
 
     private BarrierTrainer() {
     }
 
     /**
+     * Runs the fit's barrier stage, and again from the latest checkpoint after a failure, up to
+     * {@code options.maxAttempts()} times. Spark itself aborts the job when a barrier ResultStage
+     * fails, so the retry has to happen here, as a new job.
+     *
      * @param rows the selected feature and label columns (and validation flag), already validated
      */
     public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
                                      NetworkSpec spec, TrainingPlan plan, FitOptions options) {
+        Exchanges.checkSupported(options.exchange().trainingMode(), options.exchange().compression());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
+        CheckpointStore store = options.checkpointDir() == null ? null
+                : new CheckpointStore(options.checkpointDir(), options.keepCheckpoints(), sc.hadoopConfiguration());
+        Dataset<Row> partitioned = rows.repartition(options.workers());
+        List<String> failures = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            Checkpoint resume = store == null ? null : store.latest(spec.json());
+            if (resume != null) {
+                LOG.info("spark-dl fit attempt {}: resuming from the checkpoint after epoch {} + {} steps (step {})",
+                        attempt, resume.epochsDone(), resume.stepInEpoch(), resume.globalStep());
+            }
+            try {
+                return runStage(sc, partitioned, features, labels, spec, plan, options, store, resume);
+            } catch (Exception e) {
+                // Spark's SparkException is checked in Java's eyes but thrown undeclared from Scala.
+                failures.add("attempt " + attempt + ": " + firstLine(e));
+                if (attempt >= options.maxAttempts() || !retryable(e)) {
+                    if (attempt == 1) {
+                        throw e;
+                    }
+                    throw new IllegalStateException("spark-dl fit failed after " + attempt + " attempts ("
+                            + String.join("; ", failures) + ")", e);
+                }
+                LOG.warn("spark-dl fit attempt {} of {} failed ({}); retrying {}", attempt, options.maxAttempts(),
+                        firstLine(e), store != null ? "from the latest checkpoint" : "from the start");
+            }
+        }
+    }
+
+    /**
+     * Whether another attempt can help: not for bad data or a bad network configuration, which fail
+     * the same way every time.
+     */
+    static boolean retryable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String text = firstLine(t) + " " + t.getClass().getName();
+            for (String deterministic : List.of("BadRowException", "java.lang.IllegalArgumentException",
+                    "IllegalStateException", "DL4JInvalidConfigException", "DL4JInvalidInputException",
+                    "ND4JIllegalStateException", "UnsupportedOperationException")) {
+                if (text.contains(deterministic)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The gist of a failure without stack frames: Spark puts the failed task's exception, frames and
+     * all, into its own message; the first two lines say what happened and which exception did it.
+     */
+    static String firstLine(Throwable e) {
+        List<String> lines = new ArrayList<>();
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            String trimmed = line.strip();
+            if (!trimmed.isEmpty() && !trimmed.startsWith("at ") && !trimmed.startsWith("...")) {
+                lines.add(trimmed);
+            }
+            if (lines.size() == 2) {
+                break;
+            }
+        }
+        return String.join(" / ", lines);
+    }
+
+    private static TrainingResult runStage(JavaSparkContext sc, Dataset<Row> partitioned, FeatureReader features,
+                                           LabelEncoder labels, NetworkSpec spec, TrainingPlan plan,
+                                           FitOptions options, CheckpointStore store, Checkpoint resume) {
         int workers = options.workers();
         String trainingMode = options.exchange().trainingMode();
-        Exchanges.checkSupported(trainingMode, options.exchange().compression());
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
-        INDArray initialParams = NetworkAdapter.create(spec, null).params();
-        Broadcast<TrainedNetwork> initial = sc.broadcast(TrainedNetwork.of(spec, initialParams));
+        INDArray startParams = resume != null ? TrainedNetwork.fromBytes(resume.params())
+                : NetworkAdapter.create(spec, null).params();
+        Broadcast<StartState> start = sc.broadcast(new StartState(TrainedNetwork.of(spec, startParams),
+                resume != null ? resume.encode() : null));
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
-        long gradientBytes = initialParams.length() * initialParams.dataType().width();
+        long gradientBytes = startParams.length() * startParams.dataType().width();
         String progressToken = progressToken(secret);
         FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()));
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
-        TrainingJob job = new TrainingJob(spec, plan, rows.schema(), features, labels, options.exchange(), secret,
+        TrainingJob job = new TrainingJob(spec, plan, partitioned.schema(), features, labels, options.exchange(), secret,
                 gradientBytes, DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), options.nativeThreads(),
-                progressServer != null ? progressServer.endpoint() : "", progressToken, options.validationFlag());
+                progressServer != null ? progressServer.endpoint() : "", progressToken, options.validationFlag(),
+                store, options.checkpointInterval());
         String previousDescription = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription("spark-dl fit: " + plan.epochs() + " epochs on " + workers + " worker(s), "
-                + trainingMode);
+                + trainingMode + (resume != null ? ", resumed at epoch " + (resume.epochsDone() + 1) : ""));
         try {
-            RDD<TaskOutcome> outcomes = rows.repartition(workers).rdd().barrier().mapPartitions(
-                    taskFunction(job, initial), false, ClassTag$.MODULE$.apply(TaskOutcome.class));
+            RDD<TaskOutcome> outcomes = partitioned.rdd().barrier().mapPartitions(
+                    taskFunction(job, start), false, ClassTag$.MODULE$.apply(TaskOutcome.class));
             List<TaskOutcome> results = outcomes.toJavaRDD().collect();
             TaskOutcome first = results.stream().filter(o -> o.rank() == 0).findFirst()
                     .orElseThrow(() -> new IllegalStateException("rank 0 returned no parameters"));
@@ -69,7 +146,7 @@ public final class BarrierTrainer {
             return new TrainingResult(new TrainedNetwork(spec, first.params()), first.history(), workers);
         } finally {
             sc.setJobDescription(previousDescription);
-            initial.destroy();
+            start.destroy();
             if (progressServer != null) {
                 progressServer.close();
             }
@@ -121,7 +198,7 @@ public final class BarrierTrainer {
 
     @SuppressWarnings("unchecked")
     private static scala.Function1<scala.collection.Iterator<Row>, scala.collection.Iterator<TaskOutcome>>
-            taskFunction(TrainingJob job, Broadcast<TrainedNetwork> initial) {
+            taskFunction(TrainingJob job, Broadcast<StartState> initial) {
         return (scala.Function1<scala.collection.Iterator<Row>, scala.collection.Iterator<TaskOutcome>> & Serializable)
                 it -> {
                     Iterator<TaskOutcome> out = runTask(JavaConverters.asJavaIterator(it), job, initial);
@@ -130,7 +207,7 @@ public final class BarrierTrainer {
     }
 
     private static Iterator<TaskOutcome> runTask(Iterator<Row> rows, TrainingJob job,
-                                                 Broadcast<TrainedNetwork> initial) {
+                                                 Broadcast<StartState> initial) {
         try {
             return TrainingTask.run(rows, job, initial);
         } catch (InterruptedException e) {

@@ -14,7 +14,8 @@ import dev.sparkdl.train.TrainingPlan;
 record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureReader features, LabelEncoder labels,
                    ExchangeSettings exchange, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
                    int executorCores, int nativeThreads, String progressEndpoint,
-                   String progressToken, String validationFlag) implements Serializable {
+                   String progressToken, String validationFlag, CheckpointStore checkpoints,
+                   int checkpointInterval) implements Serializable {
 
     /** ND4J threads for one rank: the param when set, else the executor's cores shared by its ranks. */
     int threadsFor(int ranksOnExecutor) {

@@ -8,11 +8,14 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import dev.sparkdl.arrow.Allocators;
 import dev.sparkdl.arrow.PartitionData;
 import dev.sparkdl.arrow.spark.RowsToArrow;
 import dev.sparkdl.train.ArrowWorkerData;
+import dev.sparkdl.train.Checkpoint;
+import dev.sparkdl.train.CheckpointSink;
 import dev.sparkdl.train.EpochRecord;
 import dev.sparkdl.train.GradientExchange;
 import dev.sparkdl.train.NativeThreads;
@@ -25,10 +28,16 @@ import dev.sparkdl.train.WorkerLoop;
 
 /** The body of one barrier task: rank r of N trains every epoch on its partition. */
 final class TrainingTask {
+    /**
+     * Called by rank 0 after each step with (epoch, step in epoch); tests in local mode (one JVM)
+     * set it to inject a failure. Null otherwise.
+     */
+    static volatile java.util.function.BiConsumer<Integer, Integer> stepFault;
+
     private TrainingTask() {
     }
 
-    static Iterator<TaskOutcome> run(Iterator<Row> rows, TrainingJob job, Broadcast<TrainedNetwork> initial)
+    static Iterator<TaskOutcome> run(Iterator<Row> rows, TrainingJob job, Broadcast<StartState> start)
             throws InterruptedException {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
@@ -40,26 +49,70 @@ final class TrainingTask {
              WorkerData data = spill(training, job, rank, allocator);
              Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
-            NetworkAdapter network = initial.value().restore();
+            NetworkAdapter network = start.value().network().restore();
+            Checkpoint resume = start.value().resume();
+            if (resume != null) {
+                network.restoreTrainingState(resume.updaterState() == null ? null
+                        : TrainedNetwork.fromBytes(resume.updaterState()), resume.iteration(), resume.epochsDone());
+            }
             try (GradientExchange exchange = Exchanges.open(job, context, rank, workers, network)) {
-                return train(job, rank, network, data, validation, exchange);
+                return train(job, rank, network, data, validation, exchange, resume);
             }
         }
     }
 
     private static Iterator<TaskOutcome> train(TrainingJob job, int rank, NetworkAdapter network, WorkerData data,
-                                               Validation validation, GradientExchange exchange)
+                                               Validation validation, GradientExchange exchange, Checkpoint resume)
             throws InterruptedException {
         List<EpochRecord> history;
         try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
                 : null) {
+            CheckpointSink checkpoints = rank == 0 && job.checkpoints() != null ? checkpointSink(job) : null;
             history = new WorkerLoop(network, data, job.plan(), exchange,
-                    progress != null ? progress : ProgressSink.NONE, validation).run();
+                    withFault(progress != null ? progress : ProgressSink.NONE), validation, resume, checkpoints).run();
         }
         byte[] params = TrainedNetwork.toBytes(network.params());
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(params);
         return List.of(new TaskOutcome(rank, rank == 0 ? params : null, crc.getValue(), history)).iterator();
+    }
+
+    private static ProgressSink withFault(ProgressSink sink) {
+        var fault = stepFault;
+        if (fault == null) {
+            return sink;
+        }
+        return new ProgressSink() {
+            @Override
+            public void epochFinished(EpochRecord record) {
+                sink.epochFinished(record);
+            }
+
+            @Override
+            public void stepFinished(int epoch, int step, int steps, double loss, long samples, double seconds) {
+                fault.accept(epoch, step);
+                sink.stepFinished(epoch, step, steps, loss, samples, seconds);
+            }
+        };
+    }
+
+    /** Rank 0's checkpoints: the full updater state in allreduce mode, parameters only with a parameter server. */
+    private static CheckpointSink checkpointSink(TrainingJob job) {
+        return new CheckpointSink() {
+            @Override
+            public int intervalSteps() {
+                return job.checkpointInterval();
+            }
+
+            @Override
+            public void save(int epochsDone, int stepInEpoch, long globalStep, NetworkAdapter network,
+                             List<EpochRecord> history) {
+                INDArray updater = job.exchange().parameterServer() ? null : network.updaterState();
+                job.checkpoints().write(new Checkpoint(job.spec().json(), epochsDone, stepInEpoch, globalStep,
+                        network.iteration(), List.copyOf(history), TrainedNetwork.toBytes(network.params()),
+                        updater == null ? null : TrainedNetwork.toBytes(updater)));
+            }
+        };
     }
 
     /** The first pass: rows to Arrow batches to a local spill file, mapped for every epoch. */

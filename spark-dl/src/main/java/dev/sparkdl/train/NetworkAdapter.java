@@ -60,6 +60,14 @@ public abstract sealed class NetworkAdapter {
     /** An independent replica with the same parameters, for a second scoring thread. */
     public abstract NetworkAdapter copy();
 
+    /** The updater's state (e.g. Adam's moments) as one flat array, or null if it has none. */
+    public abstract INDArray updaterState();
+
+    /** Restores the updater state and the iteration and epoch counts of a checkpoint. */
+    public abstract void restoreTrainingState(INDArray updaterState, int iteration, int epoch);
+
+    public abstract int iteration();
+
     static final class MultiLayer extends NetworkAdapter {
         private final MultiLayerNetwork net;
 
@@ -113,6 +121,25 @@ public abstract sealed class NetworkAdapter {
         @Override
         public NetworkAdapter copy() {
             return new MultiLayer(net.clone());
+        }
+
+        @Override
+        public INDArray updaterState() {
+            return net.getUpdater(true).getStateViewArray();
+        }
+
+        @Override
+        public void restoreTrainingState(INDArray updaterState, int iteration, int epoch) {
+            if (updaterState != null) {
+                net.getUpdater(true).getStateViewArray().assign(updaterState.reshape(updaterState().shape()));
+            }
+            net.getLayerWiseConfigurations().setIterationCount(iteration);
+            net.getLayerWiseConfigurations().setEpochCount(epoch);
+        }
+
+        @Override
+        public int iteration() {
+            return net.getLayerWiseConfigurations().getIterationCount();
         }
     }
 
@@ -169,6 +196,25 @@ public abstract sealed class NetworkAdapter {
         @Override
         public NetworkAdapter copy() {
             return new Graph(graph.clone());
+        }
+
+        @Override
+        public INDArray updaterState() {
+            return graph.getUpdater(true).getStateViewArray();
+        }
+
+        @Override
+        public void restoreTrainingState(INDArray updaterState, int iteration, int epoch) {
+            if (updaterState != null) {
+                graph.getUpdater(true).getStateViewArray().assign(updaterState.reshape(updaterState().shape()));
+            }
+            graph.getConfiguration().setIterationCount(iteration);
+            graph.getConfiguration().setEpochCount(epoch);
+        }
+
+        @Override
+        public int iteration() {
+            return graph.getConfiguration().getIterationCount();
         }
     }
 }

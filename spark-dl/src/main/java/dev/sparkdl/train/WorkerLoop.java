@@ -24,20 +24,24 @@ public final class WorkerLoop {
     private final GradientExchange exchange;
     private final ProgressSink progress;
     private final Validation validation;
+    private final Checkpoint resume;
+    private final CheckpointSink checkpoints;
     private final double[] stepStats = new double[2];
 
     public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
                       ProgressSink progress) {
-        this(network, data, plan, exchange, progress, null);
+        this(network, data, plan, exchange, progress, null, null, null);
     }
 
     /**
      * @param validation this rank's held-out rows, or null; with {@code plan.earlyStoppingPatience()}
      *                   above 0 the loop stops after that many epochs without a better validation
      *                   metric and restores the best parameters
+     * @param resume      where a previous attempt stood (the network already holds its state), or null
+     * @param checkpoints where to save checkpoints (rank 0 only), or null
      */
     public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
-                      ProgressSink progress, Validation validation) {
+                      ProgressSink progress, Validation validation, Checkpoint resume, CheckpointSink checkpoints) {
         if (plan.earlyStoppingPatience() > 0 && validation == null) {
             throw new IllegalArgumentException("early stopping needs validation rows");
         }
@@ -47,22 +51,27 @@ public final class WorkerLoop {
         this.exchange = exchange;
         this.progress = progress;
         this.validation = validation;
+        this.resume = resume;
+        this.checkpoints = checkpoints;
     }
 
     /** Runs every epoch of the plan and returns the history, identical on every rank. */
     public List<EpochRecord> run() throws InterruptedException {
-        List<EpochRecord> history = new ArrayList<>(plan.epochs());
-        long step = 0;
+        List<EpochRecord> history = new ArrayList<>(resume != null ? resume.history() : List.of());
+        long step = resume != null ? resume.globalStep() : 0;
+        int firstEpoch = resume != null ? resume.epochsDone() : 0;
         double bestMetric = Double.NaN;
         INDArray bestParams = null;
         int epochsWithoutImprovement = 0;
-        for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
             int[] order = epochOrder(epoch);
             long startNs = System.nanoTime();
             long exchangeNs = 0;
             double lossSum = 0;
             long samples = 0;
-            for (int s = 0; s < plan.stepsPerEpoch(); s++) {
+            // A resumed epoch keeps its row order and skips the steps its checkpoint already holds.
+            int firstStep = resume != null && epoch == firstEpoch ? resume.stepInEpoch() : 0;
+            for (int s = firstStep; s < plan.stepsPerEpoch(); s++) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException("training interrupted at epoch " + epoch + ", step " + step);
                 }
@@ -75,6 +84,10 @@ public final class WorkerLoop {
                 lossSum += stepStats[STAT_LOSS_SUM];
                 samples += globalRows;
                 step++;
+                if (checkpoints != null && checkpoints.intervalSteps() > 0 && step % checkpoints.intervalSteps() == 0
+                        && s + 1 < plan.stepsPerEpoch()) {
+                    checkpoints.save(epoch, s + 1, step, network, history);
+                }
                 if (exchange.rank() == 0) {
                     progress.stepFinished(epoch + 1, s + 1, plan.stepsPerEpoch(), samples > 0 ? lossSum / samples : Double.NaN,
                             samples, (System.nanoTime() - startNs) / 1e9);
@@ -88,6 +101,9 @@ public final class WorkerLoop {
             history.add(record);
             if (exchange.rank() == 0) {
                 progress.epochFinished(record);
+            }
+            if (checkpoints != null) {
+                checkpoints.save(epoch + 1, 0, step, network, history);
             }
             if (plan.earlyStoppingPatience() > 0) {
                 // Every rank sees the same merged metric, so every rank stops at the same epoch.

@@ -42,7 +42,8 @@ class ParamsTest {
         assertEquals(Set.of("featuresCol", "labelCol", "predictionCol", "probabilityCol", "rawPredictionCol",
                 "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads",
                 "validationFraction", "validationCol", "earlyStoppingPatience", "staleness", "compression",
-                "compressionThreshold", "compressionTopK"),
+                "compressionThreshold", "compressionTopK", "checkpointDir", "checkpointInterval", "keepCheckpoints",
+                "maxAttempts"),
                 names);
         Set<String> regressor = Arrays.stream(new DL4JRegressor().params()).map(Param::name).collect(Collectors.toSet());
         assertFalse(regressor.contains("probabilityCol"));
