@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import dev.sparkdl.collective.ElementType;
 import dev.sparkdl.collective.Rendezvous;
@@ -20,6 +21,7 @@ import dev.sparkdl.transport.CollectiveContext;
 public final class AllreduceExchange implements GradientExchange {
     private final RingAllreduce ring;
     private long bytesSent;
+    private java.util.List<long[]> averaged;
 
     private AllreduceExchange(RingAllreduce ring) {
         this.ring = ring;
@@ -67,6 +69,15 @@ public final class AllreduceExchange implements GradientExchange {
                     + flatGradient.dataType());
         };
         ring.sum(nativeView(flatGradient), type, flatGradient.length());
+        if (averaged == null) {
+            averaged = network.averagedRanges();
+        }
+        if (!averaged.isEmpty()) {
+            INDArray flat = flatGradient.reshape(flatGradient.length());
+            for (long[] range : averaged) {
+                flat.get(NDArrayIndex.interval(range[0], range[1])).divi(workers());
+            }
+        }
         // A ring sends (N-1)/N of the buffer in reduce-scatter and again in all-gather.
         long bytes = flatGradient.length() * flatGradient.dataType().width();
         bytesSent += 2 * bytes * (workers() - 1) / workers();

@@ -2,6 +2,7 @@ package dev.sparkdl.train;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -67,6 +68,33 @@ public abstract sealed class NetworkAdapter {
     public abstract void restoreTrainingState(INDArray updaterState, int iteration, int epoch);
 
     public abstract int iteration();
+
+    /** The DL4J layers, in order. */
+    abstract org.deeplearning4j.nn.api.Layer[] layers();
+
+    /**
+     * Ranges [from, to) of the flat gradient that must be AVERAGED over ranks, not summed: batch
+     * normalization's running mean and variance, whose "gradient" is each rank's pull towards its
+     * own batch statistics and which DL4J's updater does not divide by the batch size.
+     */
+    public final java.util.List<long[]> averagedRanges() {
+        java.util.List<long[]> ranges = new java.util.ArrayList<>();
+        long base = params().offset();
+        for (org.deeplearning4j.nn.api.Layer layer : layers()) {
+            if (!(layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)) {
+                continue;
+            }
+            for (String key : java.util.List.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
+                    BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD)) {
+                INDArray view = layer.paramTable().get(key);
+                if (view != null) {
+                    long from = view.offset() - base;
+                    ranges.add(new long[] {from, from + view.length()});
+                }
+            }
+        }
+        return ranges;
+    }
 
     static final class MultiLayer extends NetworkAdapter {
         private final MultiLayerNetwork net;
@@ -140,6 +168,11 @@ public abstract sealed class NetworkAdapter {
         @Override
         public int iteration() {
             return net.getLayerWiseConfigurations().getIterationCount();
+        }
+
+        @Override
+        org.deeplearning4j.nn.api.Layer[] layers() {
+            return net.getLayers();
         }
     }
 
@@ -215,6 +248,11 @@ public abstract sealed class NetworkAdapter {
         @Override
         public int iteration() {
             return graph.getConfiguration().getIterationCount();
+        }
+
+        @Override
+        org.deeplearning4j.nn.api.Layer[] layers() {
+            return graph.getLayers();
         }
     }
 }

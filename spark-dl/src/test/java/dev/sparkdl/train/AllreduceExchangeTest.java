@@ -15,7 +15,14 @@ import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import dev.sparkdl.TestData;
 import dev.sparkdl.collective.InMemoryRendezvous;
@@ -79,6 +86,38 @@ class AllreduceExchangeTest {
         assertEquals(params.get(0), params.get(1));
         assertEquals(params.get(0), params.get(2));
         assertTrue(params.get(0).sub(initial.reshape(params.get(0).shape())).amaxNumber().doubleValue() > 0);
+    }
+
+    @Test
+    void shouldAverageBatchNormRunningStatisticsNotSumThem() throws Exception {
+        // Plain SGD: Adam would blow the dense bias's float noise (BN makes its true gradient 0) up to full steps.
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(5).nOut(8).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().nOut(8).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        NetworkSpec spec = NetworkSpec.of(conf);
+        INDArray initial = NetworkAdapter.create(spec, null).params().dup();
+        Nd4j.getRandom().setSeed(9);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 5).muli(3).addi(2);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 2);
+        for (int i = 0; i < 8; i++) {
+            y.putScalar(i, i % 2, 1f);
+        }
+        // Both ranks hold the same 8 rows; one worker holds them twice: batch statistics are equal.
+        NetworkAdapter single = NetworkAdapter.create(spec, initial);
+        try (WorkerData twice = new InMemoryData(Nd4j.vstack(x, x), Nd4j.vstack(y, y))) {
+            new WorkerLoop(single, twice, new TrainingPlan(3, 16, 1, 0, false), new LocalExchange(),
+                    ProgressSink.NONE).run();
+        }
+        List<INDArray> replicas = runRanks(2, rank -> new InMemoryData(x.dup(), y.dup()), spec, initial,
+                new TrainingPlan(3, 16, 1, 0, false));
+        assertEquals(2, single.averagedRanges().size(), "running mean and variance (or log std)");
+        for (INDArray p : replicas) {
+            double diff = p.sub(single.params().reshape(p.shape())).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-4, "batch norm replica differs from one worker by " + diff);
+        }
     }
 
     interface DataForRank {
