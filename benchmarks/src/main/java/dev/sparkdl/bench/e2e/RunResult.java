@@ -43,6 +43,12 @@ public record RunResult(String name, String system, String mode, int workers, in
                 LoadAverage.oneMinute());
     }
 
+    RunResult withNote(String text) {
+        return new RunResult(name, system, mode, workers, nativeThreads, status, text, epochs, samples, loopSeconds,
+                fitSeconds, exchangeSeconds, loopSamplesPerSecond, fitSamplesPerSecond, finalTrainLoss, testAccuracy,
+                loadAverageBefore, loadAverageAfter);
+    }
+
     public boolean ok() {
         return OK.equals(status);
     }
