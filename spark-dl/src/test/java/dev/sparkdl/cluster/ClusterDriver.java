@@ -52,7 +52,11 @@ final class ClusterDriver {
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", "4")
+                // the first job waits for every executor instead of running on whichever came first
+                .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
+                .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
                 .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
         try {
             awaitExecutors(spark, executors);
         } catch (RuntimeException | InterruptedException e) {
