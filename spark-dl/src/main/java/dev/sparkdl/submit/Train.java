@@ -58,9 +58,14 @@ public final class Train {
             {"batch-size", "N", "128", "GLOBAL minibatch, split over the workers"},
             {"workers", "N", "0", "training ranks (0 = every task slot)"},
             {"mode", "allreduce|parameter-server", "allreduce", "training mode"},
+            {"staleness", "N", "2", "parameter-server: steps a worker may run ahead of the slowest"},
+            {"compression", "none|threshold|int8|topk", "none", "parameter-server: gradient compression"},
             {"seed", "N", "42", "shuffle seed"},
             {"validation-fraction", "F", "0", "fraction of rows held out for per-epoch validation"},
             {"patience", "N", "0", "early stopping patience in epochs (0 = off)"},
+            {"checkpoint-dir", "PATH", null, "checkpoints for resuming (any Hadoop path)"},
+            {"checkpoint-interval", "N", "0", "steps between checkpoints (0 = every epoch)"},
+            {"max-attempts", "N", "3", "barrier stages to try, resuming from the latest checkpoint"},
             {"output", "PATH", null, "where to save the trained model"},
     };
 
@@ -144,7 +149,9 @@ public final class Train {
         oneOf(options, "task", "classification", "regression");
         oneOf(options, "preset", "mlp", "lenet");
         oneOf(options, "mode", "allreduce", "parameter-server");
-        for (String numeric : List.of("hidden", "epochs", "batch-size", "workers", "seed", "patience")) {
+        oneOf(options, "compression", "none", "threshold", "int8", "topk");
+        for (String numeric : List.of("hidden", "epochs", "batch-size", "workers", "seed", "patience", "staleness",
+                "checkpoint-interval", "max-attempts")) {
             integer(options, numeric);
         }
         for (String real : List.of("learning-rate", "validation-fraction")) {
@@ -180,7 +187,13 @@ public final class Train {
                 .setNumWorkers(integer(options, "workers")).setTrainingMode(options.get("mode"))
                 .setSeed(integer(options, "seed"))
                 .setValidationFraction(Double.parseDouble(options.get("validation-fraction")))
-                .setEarlyStoppingPatience(integer(options, "patience"));
+                .setEarlyStoppingPatience(integer(options, "patience"))
+                .setStaleness(integer(options, "staleness")).setCompression(options.get("compression"))
+                .setCheckpointInterval(integer(options, "checkpoint-interval"))
+                .setMaxAttempts(integer(options, "max-attempts"));
+        if (options.containsKey("checkpoint-dir")) {
+            estimator.setCheckpointDir(options.get("checkpoint-dir"));
+        }
         if (options.containsKey("network")) {
             estimator.setNetworkJson(Files.readString(Path.of(options.get("network")), StandardCharsets.UTF_8));
         } else {

@@ -47,7 +47,8 @@ class TrainTest {
         Train.usage(new PrintStream(help, true, StandardCharsets.UTF_8));
         String text = help.toString(StandardCharsets.UTF_8);
         for (String flag : List.of("--train", "--test", "--network", "--preset", "--epochs", "--batch-size",
-                "--workers", "--mode", "--validation-fraction", "--patience", "--output", "--feature-columns")) {
+                "--workers", "--mode", "--validation-fraction", "--patience", "--output", "--feature-columns",
+                "--checkpoint-dir", "--max-attempts", "--staleness", "--compression")) {
             assertTrue(text.contains(flag), "help lists " + flag);
         }
     }
