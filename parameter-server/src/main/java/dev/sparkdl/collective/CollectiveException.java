@@ -28,6 +28,8 @@ public final class CollectiveException extends RuntimeException
         INTERRUPTED(6),
         /** The rendezvous failed. */
         RENDEZVOUS(7),
+        /** A rank's own work (not the collective) failed; it aborted the collective and named itself. */
+        RANK_FAILED(8),
         /** The reason came in an abort whose code this version does not know. */
         UNKNOWN(0);
 

@@ -202,6 +202,20 @@ public final class RingAllreduce implements AutoCloseable
      * read everything this rank sent, then release the publications, subscriptions and driver reference.
      * Idempotent; never throws for a peer's sake.
      */
+    /**
+     * Leave the ring because this rank's own work failed: both neighbours (and, through them, every
+     * rank) fail at once naming this rank and {@code why}, instead of later reporting it merely gone.
+     */
+    public void abort(final String why)
+    {
+        if (!isClosed && null != links && null == failure)
+        {
+            fail(new CollectiveException(CollectiveException.Reason.RANK_FAILED, rank, links.peers[rank].endpoint,
+                "rank " + rank + " failed: " + why));
+        }
+        close();
+    }
+
     public void close()
     {
         if (isClosed)

@@ -54,12 +54,17 @@ public final class BarrierTrainer {
                 LOG.info("spark-dl fit attempt {}: resuming from the checkpoint after epoch {} + {} steps (step {})",
                         attempt, resume.epochsDone(), resume.stepInEpoch(), resume.globalStep());
             }
+            String group = "spark-dl-fit-" + java.util.UUID.randomUUID();
+            String previousGroup = sc.getLocalProperty(FailureWatch.GROUP_PROPERTY);
+            FailureWatch watch = new FailureWatch(sc.sc(), group);
+            sc.setLocalProperty(FailureWatch.GROUP_PROPERTY, group);
             try {
                 return runStage(sc, partitioned, features, labels, spec, plan, options, store, resume);
             } catch (Exception e) {
                 // Spark's SparkException is checked in Java's eyes but thrown undeclared from Scala.
-                failures.add("attempt " + attempt + ": " + firstLine(e));
-                if (attempt >= options.maxAttempts() || !retryable(e)) {
+                String first = watch.firstFailure();
+                failures.add("attempt " + attempt + ": " + (first != null ? first : firstLine(e)));
+                if (attempt >= options.maxAttempts() || !retryable(e) || (first != null && deterministic(first))) {
                     if (attempt == 1) {
                         throw e;
                     }
@@ -67,7 +72,10 @@ public final class BarrierTrainer {
                             + String.join("; ", failures) + ")", e);
                 }
                 LOG.warn("spark-dl fit attempt {} of {} failed ({}); retrying {}", attempt, options.maxAttempts(),
-                        firstLine(e), store != null ? "from the latest checkpoint" : "from the start");
+                        failures.get(failures.size() - 1), store != null ? "from the latest checkpoint" : "from the start");
+            } finally {
+                watch.close();
+                sc.setLocalProperty(FailureWatch.GROUP_PROPERTY, previousGroup);
             }
         }
     }
@@ -78,16 +86,23 @@ public final class BarrierTrainer {
      */
     static boolean retryable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String text = firstLine(t) + " " + t.getClass().getName();
-            for (String deterministic : List.of("BadRowException", "java.lang.IllegalArgumentException",
-                    "IllegalStateException", "DL4JInvalidConfigException", "DL4JInvalidInputException",
-                    "ND4JIllegalStateException", "UnsupportedOperationException")) {
-                if (text.contains(deterministic)) {
-                    return false;
-                }
+            if (deterministic(firstLine(t) + " " + t.getClass().getName())) {
+                return false;
             }
         }
         return true;
+    }
+
+    /** Whether a failure's text names an exception that the same input raises every time. */
+    static boolean deterministic(String failure) {
+        for (String kind : List.of("BadRowException", "java.lang.IllegalArgumentException", "IllegalStateException",
+                "DL4JInvalidConfigException", "DL4JInvalidInputException", "ND4JIllegalStateException",
+                "UnsupportedOperationException")) {
+            if (failure.contains(kind)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

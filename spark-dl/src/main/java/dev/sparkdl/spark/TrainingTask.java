@@ -56,7 +56,14 @@ final class TrainingTask {
                         : TrainedNetwork.fromBytes(resume.updaterState()), resume.iteration(), resume.epochsDone());
             }
             try (GradientExchange exchange = Exchanges.open(job, context, rank, workers, network)) {
-                return train(job, rank, network, data, validation, exchange, resume);
+                try {
+                    return train(job, rank, network, data, validation, exchange, resume);
+                } catch (RuntimeException | Error e) {
+                    if (!(e instanceof dev.sparkdl.collective.CollectiveException)) {
+                        exchange.abort(e.toString());
+                    }
+                    throw e;
+                }
             }
         }
     }

@@ -109,6 +109,11 @@ public final class AllreduceExchange implements GradientExchange {
     }
 
     @Override
+    public void abort(String why) {
+        ring.abort(why);
+    }
+
+    @Override
     public void close() {
         ring.close();
     }

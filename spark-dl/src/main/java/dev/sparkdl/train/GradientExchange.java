@@ -36,6 +36,11 @@ public interface GradientExchange extends AutoCloseable {
         return 0;
     }
 
+    /** Leaves the exchange because this rank failed, so its peers fail at once naming it and why. */
+    default void abort(String why) {
+        close();
+    }
+
     @Override
     void close();
 }

@@ -139,6 +139,10 @@ class CheckpointTest {
         Exception e = assertThrows(IllegalStateException.class, () -> classifier(2, dir.resolve("fail").toString())
                 .setMaxAttempts(2).fit(TestData.blobs(60, 4, 3, 1)));
         assertTrue(e.getMessage().startsWith("spark-dl fit failed after 2 attempts"), e.getMessage());
+        // Each attempt is explained by the rank that failed and why, not by a peer's "rank 0 is gone".
+        for (String attempt : e.getMessage().split("; attempt ")) {
+            assertTrue(attempt.contains("rank 0 failed") && attempt.contains("UncheckedIOException"), attempt);
+        }
         assertTrue(e.getMessage().contains("disk on fire"), e.getMessage());
     }
 }
