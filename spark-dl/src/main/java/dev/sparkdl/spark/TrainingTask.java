@@ -42,6 +42,7 @@ final class TrainingTask {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         int workers = context.getTaskInfos().length;
+        DeviceBinding.bind(context.resourcesJMap());
         NativeThreads.set(job.threadsFor(ranksOnThisExecutor(context, rank)));
         List<Row> heldOut = new ArrayList<>();
         Iterator<Row> training = job.validationFlag() == null ? rows : divert(rows, heldOut);
