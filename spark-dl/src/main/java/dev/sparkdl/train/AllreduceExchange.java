@@ -38,13 +38,8 @@ public final class AllreduceExchange implements GradientExchange {
         CollectiveContext context = new CollectiveContext()
                 .maxBufferBytes(Math.max(gradientBytes, 1))
                 .timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
-        try {
-            return new AllreduceExchange(new RingAllreduce(context, rendezvous, rank, workers, secret, bindHost));
-        } catch (IllegalAccessError e) {
-            throw new IllegalStateException("Aeron's Agrona needs the JVM option "
-                    + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED on every executor (add it to "
-                    + "spark.executor.extraJavaOptions and spark.driver.extraJavaOptions)", e);
-        }
+        return AeronAccess.join(() ->
+                new AllreduceExchange(new RingAllreduce(context, rendezvous, rank, workers, secret, bindHost)));
     }
 
     @Override

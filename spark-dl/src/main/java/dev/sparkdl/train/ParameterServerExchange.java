@@ -70,15 +70,9 @@ public final class ParameterServerExchange implements GradientExchange {
         ShardLayout layout = ShardLayout.balanced(params.length(), Dl4jShardUpdater.boundaries(net), workers);
         float[] shard = new float[layout.length(rank)];
         Dl4jShardUpdater.floats(params).get(Math.toIntExact(layout.from(rank)), shard, 0, shard.length);
-        try {
-            return new ParameterServerExchange(new ParameterServer(context, rendezvous, rank, workers, secret, bindHost,
-                    layout, settings, r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), rendezvous,
-                    totalSteps);
-        } catch (IllegalAccessError e) {
-            throw new IllegalStateException("Aeron's Agrona needs the JVM option "
-                    + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED on every executor (add it to "
-                    + "spark.executor.extraJavaOptions and spark.driver.extraJavaOptions)", e);
-        }
+        return AeronAccess.join(() -> new ParameterServerExchange(new ParameterServer(context, rendezvous, rank,
+                workers, secret, bindHost, layout, settings,
+                r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), rendezvous, totalSteps));
     }
 
     @Override
