@@ -61,7 +61,7 @@ class ClusterTrainingIT {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"allreduce", "parameter-server"})
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void twoRanksInTwoExecutorJvms(String mode) throws Exception {
         int before = barrierTasks.size();
         DL4JClassifier classifier = new DL4JClassifier()

@@ -42,7 +42,7 @@ class FaultToleranceIT {
     private static final int CLASSES = 4;
     private static final int TRAIN_ROWS = 640;
     private static final int BATCH = 32;
-    private static final int EPOCHS = 8;
+    private static final int EPOCHS = 6;
     private static final int STEPS_PER_EPOCH = TRAIN_ROWS / BATCH;
     private static final int CHECKPOINT_INTERVAL = 5;
     /** Kill once a checkpoint at least this far in exists: mid-way through the third epoch. */
@@ -95,7 +95,7 @@ class FaultToleranceIT {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"allreduce", "parameter-server"})
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void killedExecutorResumesFromTheLatestCheckpoint(String mode) throws Exception {
         StandaloneCluster cluster = CLUSTER.cluster();
         String appId = spark.sparkContext().applicationId();

@@ -65,7 +65,7 @@ class SparkSubmitIT {
     }
 
     @Test
-    @Timeout(value = SUBMIT_DEADLINE_S + 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = SUBMIT_DEADLINE_S + 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void trainsWithTheAssemblyJarThroughSparkSubmit() throws Exception {
         StandaloneCluster cluster = CLUSTER.cluster();
         Path model = cluster.scratch("model").resolve("fashion");
