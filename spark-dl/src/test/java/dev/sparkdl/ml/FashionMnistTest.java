@@ -29,17 +29,21 @@ import dev.sparkdl.demo.FashionMnistDemo;
 class FashionMnistTest {
 
     @Test
-    void shouldReachUsefulAccuracyOnASubset() throws Exception {
+    void shouldReachUsefulAccuracyOnASubsetWithOneAndTwoWorkers() throws Exception {
         Dataset<Row> train = FashionMnist.train(TestSpark.session(), 12_000).cache();
-        Dataset<Row> test = FashionMnist.test(TestSpark.session(), 2_000).cache();
+        Dataset<Row> test = FashionMnist.test(TestSpark.session(), 0).cache();
         assertEquals(12_000, train.count());
         assertEquals(10, train.select("label").distinct().count());
 
-        DL4JClassificationModel model = new DL4JClassifier().setNetwork(FashionMnistDemo.mlp(1))
-                .setEpochs(2).setBatchSize(128).setNumWorkers(1).fit(train);
-        double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
-                .evaluate(model.transform(test));
-        assertTrue(accuracy > 0.78, "test accuracy " + accuracy);
+        MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
+        double[] byWorkers = new double[3];
+        for (int workers = 1; workers <= 2; workers++) {
+            DL4JClassificationModel model = new DL4JClassifier().setNetwork(FashionMnistDemo.mlp(1))
+                    .setEpochs(2).setBatchSize(128).setNumWorkers(workers).fit(train);
+            byWorkers[workers] = accuracy.evaluate(model.transform(test));
+        }
+        assertTrue(byWorkers[1] > 0.78, "one worker: test accuracy " + byWorkers[1]);
+        assertEquals(byWorkers[1], byWorkers[2], 0.01, "two workers reach one worker's accuracy within a point");
         train.unpersist();
         test.unpersist();
     }

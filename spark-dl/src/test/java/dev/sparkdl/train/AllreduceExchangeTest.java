@@ -11,6 +11,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,39 +34,45 @@ import dev.sparkdl.collective.InMemoryRendezvous;
 class AllreduceExchangeTest {
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
 
-    @Test
-    void shouldReproduceOneWorkerWithTheGlobalBatch() throws Exception {
-        int rows = 48;
-        int steps = 4;
+    /** 2 and 4 ranks, a MultiLayerNetwork and a ComputationGraph, Adam, 24 steps (3 epochs of 8). */
+    @ParameterizedTest(name = "{0} ranks, {1}")
+    @CsvSource({"2, mlp", "4, mlp", "2, graph", "4, graph"})
+    void shouldReproduceOneWorkerWithTheGlobalBatch(int workers, String kind) throws Exception {
+        int batch = 12;
+        int steps = 8;
+        int rows = batch * steps;
+        int share = batch / workers;
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.rand(DataType.FLOAT, rows, 6);
         INDArray y = Nd4j.zeros(DataType.FLOAT, rows, 3);
         for (int i = 0; i < rows; i++) {
             y.putScalar(i, (i * 7) % 3, 1f);
         }
-        NetworkSpec spec = NetworkSpec.of(TestData.mlp(6, 10, 3, 5));
+        NetworkSpec spec = kind.equals("mlp") ? NetworkSpec.of(TestData.mlp(6, 10, 3, 5))
+                : NetworkSpec.of(TestData.graph(6, 10, 3, 5));
         INDArray initial = NetworkAdapter.create(spec, null).params().dup();
+        TrainingPlan plan = new TrainingPlan(3, batch, steps, 0, false);
 
         NetworkAdapter single = NetworkAdapter.create(spec, initial);
         try (WorkerData all = new InMemoryData(x.dup(), y.dup())) {
-            new WorkerLoop(single, all, new TrainingPlan(2, 12, steps, 0, false), new LocalExchange(),
-                    ProgressSink.NONE).run();
+            new WorkerLoop(single, all, plan, new LocalExchange(), ProgressSink.NONE).run();
         }
 
-        // Rank r holds, for each step s, global rows 12s + 6r .. 12s + 6r + 5.
-        List<INDArray> params = runRanks(2, rank -> {
-            int[] mine = new int[24];
+        // Rank r holds, for each step s, global rows batch*s + share*r .. batch*s + share*(r+1) - 1.
+        List<INDArray> params = runRanks(workers, rank -> {
+            int[] mine = new int[share * steps];
             for (int s = 0; s < steps; s++) {
-                for (int j = 0; j < 6; j++) {
-                    mine[s * 6 + j] = 12 * s + 6 * rank + j;
+                for (int j = 0; j < share; j++) {
+                    mine[s * share + j] = batch * s + share * rank + j;
                 }
             }
             return new InMemoryData(Nd4j.pullRows(x, 1, mine), Nd4j.pullRows(y, 1, mine));
-        }, spec, initial, new TrainingPlan(2, 12, steps, 0, false));
+        }, spec, initial, plan);
 
         for (INDArray p : params) {
             double diff = p.sub(single.params().reshape(p.shape())).amaxNumber().doubleValue();
-            assertTrue(diff < 1e-5, "a 2-rank replica differs from the single worker by " + diff);
+            assertTrue(diff < 1e-5, "a " + workers + "-rank replica differs from the single worker by " + diff);
+            assertEquals(params.get(0), p, "replicas are identical");
         }
         assertTrue(single.params().sub(initial.reshape(single.params().shape())).amaxNumber().doubleValue() > 1e-4);
     }
