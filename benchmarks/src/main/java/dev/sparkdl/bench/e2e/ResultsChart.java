@@ -13,7 +13,7 @@ import org.knowm.xchart.style.Styler;
 
 /** A bar chart of samples/s per configuration (training loop and whole fit), written as a PNG. */
 final class ResultsChart {
-    private static final int WIDTH = 1000;
+    private static final int WIDTH = 1300;
     private static final int HEIGHT = 560;
 
     private ResultsChart() {
@@ -37,7 +37,7 @@ final class ResultsChart {
                         environment.loadAverageAtStart()))
                 .xAxisTitle("configuration").yAxisTitle("samples/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        chart.getStyler().setXAxisLabelRotation(12);
+        chart.getStyler().setXAxisLabelRotation(20);
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setDecimalPattern("#,###");
         chart.addSeries("training loop", names, loop);
