@@ -1,5 +1,6 @@
 package dev.sparkdl.spark;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,9 +9,11 @@ import java.nio.file.Path;
 import org.apache.spark.SparkEnv;
 
 /**
- * Where an executor may write scratch files: the directories its cluster manager gave it (YARN's
- * LOCAL_DIRS, a standalone worker's SPARK_LOCAL_DIRS, {@code spark.local.dir}), else the JVM's
- * temporary directory. The only place spark-dl decides this.
+ * Where an executor writes spill files: inside its block manager's own local directory, which Spark
+ * created for this executor alone (under the cluster manager's local dirs) and removes when the
+ * executor or application ends, so even a killed task leaves nothing behind for long. The one place
+ * spark-dl reaches into Spark internals (DiskBlockManager is private[spark]); outside Spark, a
+ * per-process directory under the JVM's temporary directory.
  */
 final class LocalDirs {
 
@@ -18,17 +21,18 @@ final class LocalDirs {
     }
 
     static Path forSpills() {
-        String dirs = System.getenv("LOCAL_DIRS");
-        if (dirs == null) {
-            dirs = System.getenv("SPARK_LOCAL_DIRS");
+        Path base = null;
+        SparkEnv env = SparkEnv.get();
+        if (env != null && env.blockManager() != null) {
+            File[] dirs = env.blockManager().diskBlockManager().localDirs();
+            if (dirs.length > 0) {
+                base = dirs[0].toPath();
+            }
         }
-        if (dirs == null && SparkEnv.get() != null) {
-            dirs = SparkEnv.get().conf().get("spark.local.dir", null);
+        if (base == null) {
+            base = Path.of(System.getProperty("java.io.tmpdir"), "spark-dl-" + ProcessHandle.current().pid());
         }
-        if (dirs == null) {
-            dirs = System.getProperty("java.io.tmpdir");
-        }
-        Path dir = Path.of(dirs.split(",")[0].trim(), "spark-dl");
+        Path dir = base.resolve("spark-dl");
         try {
             return Files.createDirectories(dir);
         } catch (IOException e) {
