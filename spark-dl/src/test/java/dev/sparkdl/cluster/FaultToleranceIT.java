@@ -136,6 +136,7 @@ class FaultToleranceIT {
             model = classifier(mode, checkpoints).fit(train);
         } finally {
             killedAtStep.cancel(true);
+            removeStaleAeronDir(victim);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long step = killedAtStep.isCancelled() ? -1 : killedAtStep.getNow(-1L);
@@ -160,6 +161,23 @@ class FaultToleranceIT {
 
         // The Master replaced the lost executor; the next test needs both slots again.
         ClusterDriver.awaitExecutors(spark, 2);
+    }
+
+    /**
+     * A SIGKILLed executor cannot remove its Aeron directory (/dev/shm/spark-dl-aeron-PID); this
+     * harness removes the one of the JVM it killed, and says so: spark-dl does not reap it (yet).
+     */
+    private static void removeStaleAeronDir(StandaloneCluster.ExecutorProcess victim) {
+        try {
+            victim.process().onExit().get(10, TimeUnit.SECONDS);
+            Path stale = Path.of("/dev/shm", "spark-dl-aeron-" + victim.pid());
+            if (Files.exists(stale)) {
+                System.err.println("[FaultToleranceIT] the killed executor left " + stale + "; removing it");
+                SparkHome.deleteTree(stale);
+            }
+        } catch (Exception e) {
+            System.err.println("[FaultToleranceIT] could not check the killed executor's Aeron directory: " + e);
+        }
     }
 
     private static OptionalLong latestCheckpoint(Path dir) {
