@@ -48,7 +48,7 @@ public final class FashionMnistDemo {
         Map<String, String> options = parse(args);
         String master = options.getOrDefault("master", "local[2]");
         int epochs = Integer.parseInt(options.getOrDefault("epochs", "5"));
-        int workers = Integer.parseInt(options.getOrDefault("workers", "1"));
+        int workers = Integer.parseInt(options.getOrDefault("workers", "2"));
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "128"));
         String modelDir = options.getOrDefault("model-dir", "target/fashion-mnist-model");
 
