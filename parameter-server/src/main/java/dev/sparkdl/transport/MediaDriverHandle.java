@@ -50,6 +50,35 @@ public final class MediaDriverHandle implements AutoCloseable
      * @return a handle to close exactly once when done.
      * @throws InsufficientStorageException when the directory's filesystem cannot hold the driver files.
      */
+    /**
+     * Remove the driver directories of processes that no longer run: a SIGKILLed executor never runs
+     * its shutdown hook, and each directory it leaves holds tens of MiB of /dev/shm.
+     */
+    static int sweepDeadProcessDirectories(final File parent)
+    {
+        final File[] stale = null == parent ? null : parent.listFiles(
+            (d, name) -> name.startsWith("spark-dl-aeron-"));
+        int removed = 0;
+        for (final File dir : null == stale ? new File[0] : stale)
+        {
+            try
+            {
+                final long pid = Long.parseLong(dir.getName().substring("spark-dl-aeron-".length()));
+                if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty())
+                {
+                    org.agrona.IoUtil.delete(dir, true);
+                    LOG.info("removed {}, left by process {} that no longer runs", dir, pid);
+                    removed++;
+                }
+            }
+            catch (final NumberFormatException ignore)
+            {
+                // Not one of ours.
+            }
+        }
+        return removed;
+    }
+
     public static MediaDriverHandle acquire(final CollectiveContext ctx)
     {
         ctx.conclude();
@@ -59,6 +88,7 @@ public final class MediaDriverHandle implements AutoCloseable
             SharedDriver shared = DRIVERS.get(dir);
             if (null == shared)
             {
+                sweepDeadProcessDirectories(new File(dir).getParentFile());
                 shared = SharedDriver.launch(ctx, dir);
                 DRIVERS.put(dir, shared);
                 addShutdownHookOnce();

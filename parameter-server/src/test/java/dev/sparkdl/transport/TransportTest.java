@@ -96,4 +96,32 @@ class TransportTest
         assertThrows(IllegalArgumentException.class, () -> Channels.requireSpecificHost("0.0.0.0"));
         assertThrows(IllegalArgumentException.class, () -> Channels.requireSpecificHost(""));
     }
+
+    @Test
+    void shouldSweepDriverDirectoriesOfDeadProcessesOnly() throws Exception
+    {
+        final java.nio.file.Path parent = java.nio.file.Files.createTempDirectory("sweep");
+        final long deadPid = findDeadPid();
+        final java.io.File dead = parent.resolve("spark-dl-aeron-" + deadPid).toFile();
+        final java.io.File alive = parent.resolve("spark-dl-aeron-" + ProcessHandle.current().pid()).toFile();
+        final java.io.File other = parent.resolve("unrelated").toFile();
+        org.junit.jupiter.api.Assertions.assertTrue(dead.mkdirs() && alive.mkdirs() && other.mkdirs());
+        java.nio.file.Files.writeString(dead.toPath().resolve("cnc.dat"), "x");
+
+        org.junit.jupiter.api.Assertions.assertEquals(1, MediaDriverHandle.sweepDeadProcessDirectories(parent.toFile()));
+        org.junit.jupiter.api.Assertions.assertFalse(dead.exists());
+        org.junit.jupiter.api.Assertions.assertTrue(alive.exists() && other.exists());
+        org.agrona.IoUtil.delete(parent.toFile(), true);
+    }
+
+    private static long findDeadPid()
+    {
+        for (long pid = 4_000_000L; ; pid--)
+        {
+            if (ProcessHandle.of(pid).isEmpty())
+            {
+                return pid;
+            }
+        }
+    }
 }
