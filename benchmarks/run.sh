@@ -2,6 +2,7 @@
 # Runs a spark-dl benchmark in one command, building what it needs first.
 #   benchmarks/run.sh [fashion-mnist] [--epochs 3 --threads 1,2 ...]   end-to-end training (default)
 #   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
+#   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,8 @@ what="${1:-fashion-mnist}"
 case "$what" in
   fashion-mnist) main=dev.sparkdl.bench.e2e.FashionMnistBenchmark ;;
   arrow)         main=dev.sparkdl.bench.arrow.ArrowPathBenchmark ;;
-  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow] [options]" >&2; exit 2 ;;
+  allreduce)     main=dev.sparkdl.bench.collective.AllreduceBenchmark ;;
+  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce] [options]" >&2; exit 2 ;;
 esac
 
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find benchmarks/src/main spark-dl/src/main \

@@ -1,0 +1,513 @@
+package dev.sparkdl.bench.collective;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Allreduce throughput in one run: spark-dl's {@code RingAllreduce} with N ranks as separate JVMs over UDP on
+ * 127.0.0.1, Spark's {@code treeAggregate} of the same float vectors over N partitions in {@code local[N]}, and
+ * the loopback bounds (a direct-buffer memory copy in this JVM, a TCP stream between two JVMs).
+ *
+ * <p>Options: {@code --sizes 1M,4M,16M} (M = 2^20 floats), {@code --ranks 2[,4]}, {@code --warmup 2},
+ * {@code --reps 5}, {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results}.
+ */
+public final class AllreduceBenchmark
+{
+    private static final String README = "benchmarks/README.md";
+    private static final String BEGIN = "<!-- allreduce-results:begin -->";
+    private static final String END = "<!-- allreduce-results:end -->";
+
+    private AllreduceBenchmark()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        final Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2)
+        {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        final long[] sizes = Arrays.stream(opts.getOrDefault("sizes", "1M,4M,16M").split(","))
+            .mapToLong(AllreduceBenchmark::parseFloats).toArray();
+        final int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2").split(","))
+            .mapToInt(Integer::parseInt).toArray();
+        final int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
+        final int reps = Integer.parseInt(opts.getOrDefault("reps", "5"));
+        final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
+        final Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
+        final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
+
+        final String loadStart = loadAverage();
+        final Instant started = Instant.now();
+        System.out.println("load average at start: " + loadStart);
+
+        // Loopback bounds.
+        final Map<Long, Double> memcpyNs = memcpy(sizes, warmup, reps);
+        final Map<Long, Double> tcpNs = tcpStream(sizesCsv, warmup, reps, childTimeoutMs);
+
+        final List<String[]> rows = new ArrayList<>();
+        for (final int n : rankCounts)
+        {
+            final Map<Long, Double> ringNs = ring(n, sizesCsv, warmup, reps, childTimeoutMs);
+            final Map<Long, Double> treeNs = treeAggregate(n, sizes, Math.max(1, warmup - 1), reps);
+            for (final long floats : sizes)
+            {
+                final double bytes = floats * (double)Float.BYTES;
+                final double ring = ringNs.get(floats);
+                final double tree = treeNs.get(floats);
+                final double algbw = bytes / ring; // bytes per ns = GB/s
+                final double busbw = algbw * 2.0 * (n - 1) / n;
+                final double treeAlgbw = bytes / tree;
+                final double memcpyBw = bytes / memcpyNs.get(floats);
+                final double tcpBw = bytes / tcpNs.get(floats);
+                rows.add(new String[]{
+                    Integer.toString(n), label(floats), Long.toString((long)bytes),
+                    f(ring / 1e6), f(algbw), f(busbw),
+                    f(tree / 1e6), f(treeAlgbw), f(tree / ring),
+                    f(memcpyBw), f(tcpBw), f(busbw / tcpBw)});
+                System.out.printf(Locale.ROOT, "RESULT ranks=%d floats=%s ring_ms=%.2f algbw=%.3f busbw=%.3f " +
+                    "tree_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f busbw/tcp=%.2f%n", n, label(floats), ring / 1e6,
+                    algbw, busbw, tree / 1e6, tree / ring, memcpyBw, tcpBw, busbw / tcpBw);
+            }
+        }
+        final String loadEnd = loadAverage();
+        System.out.println("load average at end: " + loadEnd);
+
+        final String[] header = {"ranks", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
+            "treeAggregate ms", "treeAggregate algbw GB/s", "allreduce speedup x", "memcpy GB/s", "TCP GB/s",
+            "busbw / TCP"};
+        Files.createDirectories(out);
+        final StringBuilder csv = new StringBuilder(String.join(",", header).replace(" ", "_")
+            .replace("/", "per") + ",load_start,load_end\n");
+        for (final String[] row : rows)
+        {
+            csv.append(String.join(",", row)).append(',').append(loadStart.split(" ")[0]).append(',')
+                .append(loadEnd.split(" ")[0]).append('\n');
+        }
+        Files.writeString(out.resolve("allreduce.csv"), csv.toString());
+
+        final StringBuilder md = new StringBuilder();
+        md.append("Measured ").append(started).append(" on ").append(Runtime.getRuntime().availableProcessors())
+            .append(" cores; load average (1/5/15 min) ").append(loadStart).append(" at the start, ")
+            .append(loadEnd).append(" at the end. Median of ").append(reps).append(" timed reps after ")
+            .append(warmup).append(" warm-up; M = 2^20 floats; GB/s = 10^9 bytes/s.\n\n");
+        md.append("| ").append(String.join(" | ", header)).append(" |\n|");
+        md.append("---|".repeat(header.length)).append('\n');
+        for (final String[] row : rows)
+        {
+            md.append("| ").append(String.join(" | ", row)).append(" |\n");
+        }
+        Files.writeString(out.resolve("allreduce.md"), md.toString());
+        System.out.println();
+        System.out.print(md);
+        updateReadme(md.toString());
+        System.exit(0);
+    }
+
+    // ---------------------------------------------------------------- ring allreduce, N JVMs
+
+    private static Map<Long, Double> ring(final int worldSize, final String sizesCsv, final int warmup,
+        final int reps, final long timeoutMs) throws Exception
+    {
+        final Path dir = Files.createTempDirectory("sparkdl-allreduce-rv-");
+        final byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        final List<Child> ranks = new ArrayList<>();
+        try
+        {
+            for (int r = 0; r < worldSize; r++)
+            {
+                ranks.add(Child.start("rank" + r, RingRankMain.class, List.of(dir.toString(), Integer.toString(r),
+                    Integer.toString(worldSize), HexFormat.of().formatHex(secret), sizesCsv, Integer.toString(warmup),
+                    Integer.toString(reps), Long.toString(timeoutMs))));
+            }
+            for (final Child rank : ranks)
+            {
+                rank.awaitSuccess(timeoutMs + 10_000);
+                for (final String line : rank.lines)
+                {
+                    if (line.startsWith("CHECK ") && !line.endsWith(" ok"))
+                    {
+                        throw new IllegalStateException(rank.name + " computed a wrong sum: " + line);
+                    }
+                }
+            }
+            System.out.println("ring config: " + ranks.get(0).lines.stream().filter(l -> l.startsWith("CONFIG "))
+                .findFirst().orElse("?"));
+            // A sum ends when the slowest rank has the result: per rep the longest time over the ranks.
+            final Map<String, Long> slowest = new HashMap<>();
+            for (final Child rank : ranks)
+            {
+                for (final String[] t : rank.times())
+                {
+                    slowest.merge(t[0] + " " + t[1], Long.parseLong(t[2]), Math::max);
+                }
+            }
+            final Map<Long, List<Long>> bySize = new HashMap<>();
+            slowest.forEach((key, ns) -> bySize.computeIfAbsent(Long.parseLong(key.split(" ")[0]),
+                k -> new ArrayList<>()).add(ns));
+            final Map<Long, Double> medians = new HashMap<>();
+            bySize.forEach((size, list) -> medians.put(size, median(list)));
+            return medians;
+        }
+        finally
+        {
+            ranks.forEach(Child::kill);
+            try (var files = Files.list(dir))
+            {
+                for (final Path p : (Iterable<Path>)files::iterator)
+                {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------- Spark treeAggregate, local[N]
+
+    private static Map<Long, Double> treeAggregate(final int partitions, final long[] sizes, final int warmup,
+        final int reps)
+    {
+        final SparkConf conf = new SparkConf().setMaster("local[" + partitions + "]")
+            .setAppName("allreduce-benchmark-treeAggregate").set("spark.ui.enabled", "false")
+            .set("spark.driver.maxResultSize", "4g");
+        final Map<Long, Double> medians = new HashMap<>();
+        try (JavaSparkContext jsc = new JavaSparkContext(conf))
+        {
+            jsc.setLogLevel("WARN");
+            for (final long size : sizes)
+            {
+                final int n = Math.toIntExact(size);
+                // The same vectors as the ring: one float[n] of ones per partition, cached before timing.
+                final JavaRDD<float[]> vectors = jsc.parallelize(
+                        IntStream.range(0, partitions).boxed().collect(Collectors.toList()), partitions)
+                    .map(p ->
+                    {
+                        final float[] v = new float[n];
+                        Arrays.fill(v, 1.0f);
+                        return v;
+                    })
+                    .persist(StorageLevel.MEMORY_ONLY());
+                vectors.count();
+                final List<Long> times = new ArrayList<>();
+                for (int i = 0; i < warmup + reps; i++)
+                {
+                    final long start = System.nanoTime();
+                    // Zero is null so no n-float zero vector ships with every task; the first vector is copied,
+                    // never summed into in place (it is the cached object).
+                    final float[] sum = vectors.treeAggregate(null,
+                        (acc, v) ->
+                        {
+                            if (acc == null)
+                            {
+                                return v.clone();
+                            }
+                            for (int j = 0; j < acc.length; j++)
+                            {
+                                acc[j] += v[j];
+                            }
+                            return acc;
+                        },
+                        (a, b) ->
+                        {
+                            if (a == null)
+                            {
+                                return b;
+                            }
+                            if (b == null)
+                            {
+                                return a;
+                            }
+                            for (int j = 0; j < a.length; j++)
+                            {
+                                a[j] += b[j];
+                            }
+                            return a;
+                        });
+                    final long ns = System.nanoTime() - start;
+                    if (sum[0] != partitions || sum[n - 1] != partitions)
+                    {
+                        throw new IllegalStateException("treeAggregate summed wrong: " + sum[0]);
+                    }
+                    if (i >= warmup)
+                    {
+                        times.add(ns);
+                    }
+                }
+                vectors.unpersist(true);
+                medians.put(size, median(times));
+            }
+        }
+        return medians;
+    }
+
+    // ---------------------------------------------------------------- loopback bounds
+
+    private static Map<Long, Double> memcpy(final long[] sizes, final int warmup, final int reps)
+    {
+        final Map<Long, Double> medians = new HashMap<>();
+        for (final long size : sizes)
+        {
+            final int bytes = Math.toIntExact(size * Float.BYTES);
+            final ByteBuffer src = ByteBuffer.allocateDirect(bytes);
+            final ByteBuffer dst = ByteBuffer.allocateDirect(bytes);
+            for (int i = 0; i < bytes; i += 4096)
+            {
+                src.put(i, (byte)i);
+                dst.put(i, (byte)0);
+            }
+            final List<Long> times = new ArrayList<>();
+            for (int i = 0; i < warmup + reps + 3; i++)
+            {
+                src.clear();
+                dst.clear();
+                final long start = System.nanoTime();
+                dst.put(src);
+                final long ns = System.nanoTime() - start;
+                if (i >= warmup + 3)
+                {
+                    times.add(ns);
+                }
+            }
+            medians.put(size, median(times));
+        }
+        return medians;
+    }
+
+    private static Map<Long, Double> tcpStream(final String sizesCsv, final int warmup, final int reps,
+        final long timeoutMs) throws Exception
+    {
+        final String budget = Long.toString(timeoutMs);
+        final Child receiver = Child.start("tcp-recv", TcpStreamMain.class,
+            List.of("recv", sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
+        Child sender = null;
+        try
+        {
+            final String port = receiver.awaitLine("PORT ", 60_000).substring(5).trim();
+            sender = Child.start("tcp-send", TcpStreamMain.class,
+                List.of("send", port, sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
+            sender.awaitSuccess(timeoutMs + 10_000);
+            receiver.awaitSuccess(30_000);
+            final Map<Long, List<Long>> bySize = new HashMap<>();
+            for (final String[] t : sender.times())
+            {
+                bySize.computeIfAbsent(Long.parseLong(t[0]), k -> new ArrayList<>()).add(Long.parseLong(t[2]));
+            }
+            final Map<Long, Double> medians = new HashMap<>();
+            bySize.forEach((size, list) -> medians.put(size, median(list)));
+            return medians;
+        }
+        finally
+        {
+            receiver.kill();
+            if (sender != null)
+            {
+                sender.kill();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A child JVM on this JVM's class path, its output collected line by line. */
+    private static final class Child
+    {
+        final String name;
+        final Process process;
+        final List<String> lines = new CopyOnWriteArrayList<>();
+
+        private Child(final String name, final Process process)
+        {
+            this.name = name;
+            this.process = process;
+            final Thread reader = new Thread(() ->
+            {
+                try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+                {
+                    String line;
+                    while ((line = in.readLine()) != null)
+                    {
+                        lines.add(line);
+                    }
+                }
+                catch (final IOException ignored)
+                {
+                    // The child is gone.
+                }
+            }, name + "-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static Child start(final String name, final Class<?> main, final List<String> args) throws IOException
+        {
+            final List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            final Path options = Path.of("conf", "java17.options");
+            if (Files.isRegularFile(options))
+            {
+                cmd.add("@" + options.toAbsolutePath());
+            }
+            cmd.addAll(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=2g", "-XX:+UseSerialGC",
+                "-Dlog4j2.level=WARN", "-cp", System.getProperty("java.class.path"), main.getName()));
+            cmd.addAll(args);
+            return new Child(name, new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        }
+
+        void awaitSuccess(final long timeoutMs) throws InterruptedException
+        {
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
+            {
+                kill();
+                throw new IllegalStateException(name + " did not finish in " + timeoutMs + " ms: " + tail());
+            }
+            // Let the reader drain the last lines.
+            final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lines.stream().noneMatch(l -> l.equals("DONE") || l.startsWith("ERROR")) &&
+                System.nanoTime() < until)
+            {
+                Thread.sleep(10);
+            }
+            if (process.exitValue() != 0 || !lines.contains("DONE"))
+            {
+                throw new IllegalStateException(name + " failed (exit " + process.exitValue() + "): " + tail());
+            }
+        }
+
+        String awaitLine(final String prefix, final long timeoutMs) throws InterruptedException
+        {
+            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (System.nanoTime() < until)
+            {
+                for (final String line : lines)
+                {
+                    if (line.startsWith(prefix))
+                    {
+                        return line;
+                    }
+                }
+                if (!process.isAlive())
+                {
+                    break;
+                }
+                Thread.sleep(10);
+            }
+            throw new IllegalStateException(name + " never printed " + prefix + ": " + tail());
+        }
+
+        List<String[]> times()
+        {
+            return lines.stream().filter(l -> l.startsWith("TIME ")).map(l -> l.substring(5).split(" "))
+                .collect(Collectors.toList());
+        }
+
+        String tail()
+        {
+            final int from = Math.max(0, lines.size() - 30);
+            return String.join("\n", lines.subList(from, lines.size()));
+        }
+
+        void kill()
+        {
+            if (process.isAlive())
+            {
+                process.destroyForcibly();
+                try
+                {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void updateReadme(final String table) throws IOException
+    {
+        final Path readme = Path.of(README);
+        if (!Files.isRegularFile(readme))
+        {
+            return;
+        }
+        final String text = Files.readString(readme);
+        final int begin = text.indexOf(BEGIN);
+        final int end = text.indexOf(END);
+        if (begin < 0 || end < begin)
+        {
+            return;
+        }
+        Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n" + table + text.substring(end));
+    }
+
+    private static double median(final List<Long> values)
+    {
+        final long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        final int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
+    }
+
+    private static long parseFloats(final String text)
+    {
+        final String t = text.trim().toUpperCase(Locale.ROOT);
+        if (t.endsWith("M"))
+        {
+            return Long.parseLong(t.substring(0, t.length() - 1)) << 20;
+        }
+        if (t.endsWith("K"))
+        {
+            return Long.parseLong(t.substring(0, t.length() - 1)) << 10;
+        }
+        return Long.parseLong(t);
+    }
+
+    private static String label(final long floats)
+    {
+        return floats % (1 << 20) == 0 ? (floats >> 20) + "M" : Long.toString(floats);
+    }
+
+    private static String f(final double value)
+    {
+        return String.format(Locale.ROOT, value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.3f", value);
+    }
+
+    private static String loadAverage()
+    {
+        try
+        {
+            final String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "unknown";
+        }
+    }
+}

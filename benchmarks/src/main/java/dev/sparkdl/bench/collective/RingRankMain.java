@@ -1,0 +1,174 @@
+package dev.sparkdl.bench.collective;
+
+import dev.sparkdl.collective.ElementType;
+import dev.sparkdl.collective.Rendezvous;
+import dev.sparkdl.collective.RingAllreduce;
+import dev.sparkdl.transport.CollectiveContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One ring rank as its own JVM. Arguments: rendezvousDir rank worldSize secretHex sizes(csv floats) warmup reps
+ * timeoutMs. Prints {@code TIME <floats> <rep> <ns>} per timed sum, {@code CHECK <floats> ok|bad ...},
+ * {@code DONE}; {@code ERROR ...} and exit 2 on failure. A watchdog halts the JVM after timeoutMs.
+ */
+public final class RingRankMain
+{
+    private RingRankMain()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final Path dir = Path.of(args[0]);
+        final int rank = Integer.parseInt(args[1]);
+        final int worldSize = Integer.parseInt(args[2]);
+        final byte[] secret = HexFormat.of().parseHex(args[3]);
+        final long[] sizes = parseSizes(args[4]);
+        final int warmup = Integer.parseInt(args[5]);
+        final int reps = Integer.parseInt(args[6]);
+        final long timeoutMs = Long.parseLong(args[7]);
+        Watchdog.start(timeoutMs);
+
+        long largest = 0;
+        for (final long n : sizes)
+        {
+            largest = Math.max(largest, n);
+        }
+        final CollectiveContext ctx = new CollectiveContext()
+            .maxBufferBytes(largest * Float.BYTES)
+            .ipcWithinJvm(false)
+            .timeoutNs(TimeUnit.SECONDS.toNanos(60))
+            .connectTimeoutNs(TimeUnit.SECONDS.toNanos(60));
+        try (RingAllreduce ring = new RingAllreduce(ctx, new DirRendezvous(dir, rank, worldSize, 60_000),
+            rank, worldSize, secret, "127.0.0.1"))
+        {
+            System.out.println("CONFIG " + ctx);
+            for (final long n : sizes)
+            {
+                final ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(n * Float.BYTES))
+                    .order(ByteOrder.nativeOrder());
+                final FloatBuffer floats = buffer.asFloatBuffer();
+                for (int i = 0; i < n; i++)
+                {
+                    floats.put(i, 1.0f);
+                }
+                for (int i = 0; i < warmup; i++)
+                {
+                    ring.sum(buffer, ElementType.FLOAT, n);
+                }
+                for (int rep = 0; rep < reps; rep++)
+                {
+                    final long start = System.nanoTime();
+                    ring.sum(buffer, ElementType.FLOAT, n);
+                    final long ns = System.nanoTime() - start;
+                    System.out.println("TIME " + n + " " + rep + " " + ns);
+                }
+                // Every element started at 1 on every rank and was summed warmup + reps times.
+                final double expected = Math.pow(worldSize, warmup + reps);
+                final float first = floats.get(0);
+                final float last = floats.get((int)n - 1);
+                final float mid = floats.get((int)(n / 2));
+                final boolean ok = first == (float)expected && last == (float)expected && mid == (float)expected;
+                System.out.println("CHECK " + n + " " + (ok ? "ok" : "bad expected " + expected + " got " + first +
+                    "/" + mid + "/" + last));
+                System.out.flush();
+            }
+        }
+        catch (final Throwable ex)
+        {
+            System.out.println("ERROR rank " + rank + ": " + ex);
+            ex.printStackTrace(System.out);
+            System.out.flush();
+            System.exit(2);
+        }
+        System.out.println("DONE");
+        System.out.flush();
+        System.exit(0);
+    }
+
+    static long[] parseSizes(final String csv)
+    {
+        final String[] parts = csv.split(",");
+        final long[] sizes = new long[parts.length];
+        for (int i = 0; i < parts.length; i++)
+        {
+            sizes[i] = Long.parseLong(parts[i].trim());
+        }
+        return sizes;
+    }
+
+    /** Exchanges endpoint strings through files in a directory both ranks can see. */
+    static final class DirRendezvous implements Rendezvous
+    {
+        private final Path dir;
+        private final int rank;
+        private final int worldSize;
+        private final long timeoutMs;
+        private int call;
+
+        DirRendezvous(final Path dir, final int rank, final int worldSize, final long timeoutMs)
+        {
+            this.dir = dir;
+            this.rank = rank;
+            this.worldSize = worldSize;
+            this.timeoutMs = timeoutMs;
+        }
+
+        @Override
+        public String[] allGather(final String localInfo)
+        {
+            final String prefix = "gather" + (call++) + "_";
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            try
+            {
+                final Path partial = dir.resolve("." + prefix + rank + ".part");
+                Files.write(partial, localInfo.getBytes(StandardCharsets.US_ASCII));
+                Files.move(partial, dir.resolve(prefix + rank), StandardCopyOption.ATOMIC_MOVE);
+                final String[] all = new String[worldSize];
+                int found = 0;
+                while (found < worldSize)
+                {
+                    found = 0;
+                    for (int r = 0; r < worldSize; r++)
+                    {
+                        if (all[r] == null && Files.exists(dir.resolve(prefix + r)))
+                        {
+                            all[r] = Files.readString(dir.resolve(prefix + r), StandardCharsets.US_ASCII);
+                        }
+                        found += all[r] == null ? 0 : 1;
+                    }
+                    if (found < worldSize)
+                    {
+                        if (System.nanoTime() > deadline)
+                        {
+                            throw new IllegalStateException("rendezvous in " + dir + " timed out after " + timeoutMs +
+                                " ms with " + found + " of " + worldSize + " ranks");
+                        }
+                        Thread.sleep(5);
+                    }
+                }
+                return all;
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("rendezvous interrupted", ex);
+            }
+        }
+    }
+}
