@@ -390,10 +390,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         if (!isDefined(network)) {
             throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
         }
-        if (getTrainingMode().equals("allreduce") && !getCompression().equals("none")) {
-            throw new IllegalArgumentException("compression '" + getCompression() + "' needs trainingMode "
-                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
-        }
+        exchangeSettings();
         return appendOutputs(schema);
     }
 
@@ -419,14 +416,19 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
                 getShuffle(), getEarlyStoppingPatience());
-        ExchangeSettings exchange = new ExchangeSettings(getTrainingMode(), getStaleness(), getCompression(),
-                getCompressionThreshold(), getCompressionTopK());
+        ExchangeSettings exchange = exchangeSettings();
         TrainingResult result = BarrierTrainer.fit(selected, features, labels, spec, plan,
                 new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange,
                         getCheckpointDir().isEmpty() ? null : getCheckpointDir(), getCheckpointInterval(),
                         getKeepCheckpoints(), getMaxAttempts()));
         M model = createModel(uid, result, width, labels);
         return copyValues(model, extractParamMap()).setParent(this);
+    }
+
+    /** The exchange's params, checked together (e.g. compression against the training mode). */
+    private ExchangeSettings exchangeSettings() {
+        return new ExchangeSettings(getTrainingMode(), getStaleness(), getCompression(), getCompressionThreshold(),
+                getCompressionTopK());
     }
 
     /**

@@ -42,7 +42,6 @@ public final class BarrierTrainer {
      */
     public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
                                      NetworkSpec spec, TrainingPlan plan, FitOptions options) {
-        Exchanges.checkSupported(options.exchange().trainingMode(), options.exchange().compression());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
         CheckpointStore store = options.checkpointDir() == null ? null
                 : new CheckpointStore(options.checkpointDir(), options.keepCheckpoints(), sc.hadoopConfiguration());

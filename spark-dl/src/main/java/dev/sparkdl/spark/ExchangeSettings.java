@@ -6,6 +6,14 @@ import java.io.Serializable;
 public record ExchangeSettings(String trainingMode, int staleness, String compression, double compressionThreshold,
                                int compressionTopK) implements Serializable {
 
+    /** The cross-param rule: the sparse codecs need a parameter server, and the ring has no codec yet. */
+    public ExchangeSettings {
+        if (Exchanges.ALLREDUCE.equals(trainingMode) && !"none".equals(compression)) {
+            throw new IllegalArgumentException("compression '" + compression + "' needs trainingMode "
+                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
+        }
+    }
+
     public static ExchangeSettings allreduce() {
         return new ExchangeSettings(Exchanges.ALLREDUCE, 0, "none", 1e-3, 1000);
     }

@@ -16,17 +16,6 @@ final class Exchanges {
     private Exchanges() {
     }
 
-    /**
-     * Called on the driver so an unsupported combination fails before any task starts: compression
-     * of the sparse kinds needs a parameter server, and the ring has no codec yet.
-     */
-    static void checkSupported(String trainingMode, String compression) {
-        if (ALLREDUCE.equals(trainingMode) && !"none".equals(compression)) {
-            throw new IllegalArgumentException("compression '" + compression + "' needs trainingMode "
-                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
-        }
-    }
-
     /** Joins the fit's exchange; every rank calls this together, with its replica already built. */
     static GradientExchange open(TrainingJob job, BarrierTaskContext context, int rank, int workers,
                                  NetworkAdapter network) {
