@@ -1,9 +1,10 @@
 package dev.sparkdl.collective;
 
 import java.nio.ByteOrder;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+
+import dev.sparkdl.transport.PeerRecord;
 
 /**
  * What a rank tells the others through the rendezvous: where to reach it and what it expects. Encoded
@@ -56,27 +57,15 @@ final class PeerInfo
      */
     static PeerInfo parse(final String encoded)
     {
-        if (null == encoded || encoded.length() > MAX_ENCODED_LENGTH || !encoded.startsWith(PREFIX + ";"))
-        {
-            throw new IllegalArgumentException("not a " + PREFIX + " endpoint record: " + abbreviate(encoded));
-        }
-        final Map<String, String> fields = new HashMap<>();
-        for (final String part : encoded.substring(PREFIX.length() + 1).split(";"))
-        {
-            final int eq = part.indexOf('=');
-            if (eq <= 0 || null != fields.put(part.substring(0, eq), part.substring(eq + 1)))
-            {
-                throw new IllegalArgumentException("malformed field '" + part + "' in " + encoded);
-            }
-        }
-        final byte[] nonce = HexFormat.of().parseHex(field(fields, "nonce"));
+        final Map<String, String> fields = PeerRecord.parse(encoded, PREFIX, MAX_ENCODED_LENGTH);
+        final byte[] nonce = HexFormat.of().parseHex(PeerRecord.field(fields, "nonce"));
         if (nonce.length != NONCE_LENGTH)
         {
             throw new IllegalArgumentException("nonce must have " + NONCE_LENGTH + " bytes in " + encoded);
         }
-        return new PeerInfo(Integer.parseInt(field(fields, "rank")), Integer.parseInt(field(fields, "world")),
-            field(fields, "driver"), field(fields, "endpoint"), Integer.parseInt(field(fields, "stream")), nonce,
-            field(fields, "order"), Integer.parseInt(field(fields, "chunk")));
+        return new PeerInfo(Integer.parseInt(PeerRecord.field(fields, "rank")), Integer.parseInt(PeerRecord.field(fields, "world")),
+            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "endpoint"), Integer.parseInt(PeerRecord.field(fields, "stream")), nonce,
+            PeerRecord.field(fields, "order"), Integer.parseInt(PeerRecord.field(fields, "chunk")));
     }
 
     /** @return "rank r (host:port)" for error messages. */
@@ -85,18 +74,5 @@ final class PeerInfo
         return "rank " + rank + " (" + endpoint + ")";
     }
 
-    private static String field(final Map<String, String> fields, final String key)
-    {
-        final String value = fields.get(key);
-        if (null == value || value.isEmpty())
-        {
-            throw new IllegalArgumentException("missing field '" + key + "'");
-        }
-        return value;
-    }
 
-    private static String abbreviate(final String s)
-    {
-        return null == s ? "null" : s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    }
 }

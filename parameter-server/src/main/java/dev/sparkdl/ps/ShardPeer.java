@@ -1,9 +1,10 @@
 package dev.sparkdl.ps;
 
 import java.nio.ByteOrder;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+
+import dev.sparkdl.transport.PeerRecord;
 
 /**
  * What a rank of the parameter server tells the others through the rendezvous: its driver, its two
@@ -32,29 +33,16 @@ record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint
     /** @throws IllegalArgumentException when anything is missing or malformed. */
     static ShardPeer parse(final String encoded)
     {
-        if (null == encoded || encoded.length() > MAX_ENCODED_LENGTH || !encoded.startsWith(PREFIX + ";"))
-        {
-            throw new IllegalArgumentException("not a " + PREFIX + " record: " +
-                (null == encoded ? "null" : encoded.substring(0, Math.min(80, encoded.length()))));
-        }
-        final Map<String, String> fields = new HashMap<>();
-        for (final String part : encoded.substring(PREFIX.length() + 1).split(";"))
-        {
-            final int eq = part.indexOf('=');
-            if (eq <= 0 || null != fields.put(part.substring(0, eq), part.substring(eq + 1)))
-            {
-                throw new IllegalArgumentException("malformed field '" + part + "' in " + encoded);
-            }
-        }
-        final byte[] nonce = HexFormat.of().parseHex(field(fields, "nonce"));
+        final Map<String, String> fields = PeerRecord.parse(encoded, PREFIX, MAX_ENCODED_LENGTH);
+        final byte[] nonce = HexFormat.of().parseHex(PeerRecord.field(fields, "nonce"));
         if (nonce.length != NONCE_LENGTH)
         {
             throw new IllegalArgumentException("nonce must have " + NONCE_LENGTH + " bytes in " + encoded);
         }
-        return new ShardPeer(Integer.parseInt(field(fields, "rank")), Integer.parseInt(field(fields, "world")),
-            field(fields, "driver"), field(fields, "server"), field(fields, "client"),
-            Integer.parseInt(field(fields, "sstream")), Integer.parseInt(field(fields, "cstream")), nonce,
-            field(fields, "order"), Integer.parseInt(field(fields, "payload")));
+        return new ShardPeer(Integer.parseInt(PeerRecord.field(fields, "rank")), Integer.parseInt(PeerRecord.field(fields, "world")),
+            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "server"), PeerRecord.field(fields, "client"),
+            Integer.parseInt(PeerRecord.field(fields, "sstream")), Integer.parseInt(PeerRecord.field(fields, "cstream")), nonce,
+            PeerRecord.field(fields, "order"), Integer.parseInt(PeerRecord.field(fields, "payload")));
     }
 
     /** @return "rank r (host:port)" for error messages. */
@@ -63,13 +51,4 @@ record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint
         return "rank " + rank + " (" + serverEndpoint + ")";
     }
 
-    private static String field(final Map<String, String> fields, final String key)
-    {
-        final String value = fields.get(key);
-        if (null == value || value.isEmpty())
-        {
-            throw new IllegalArgumentException("missing field '" + key + "'");
-        }
-        return value;
-    }
 }

@@ -51,11 +51,9 @@ public abstract sealed class FeatureReader implements Serializable {
         if (type instanceof VectorUDT) {
             return new VectorReader(column, index, width);
         }
-        if (type instanceof ArrayType array && array.elementType().equals(DataTypes.FloatType)) {
-            return new FloatArrayReader(column, index, width);
-        }
-        if (type instanceof ArrayType array && array.elementType().equals(DataTypes.DoubleType)) {
-            return new DoubleArrayReader(column, index, width);
+        if (type instanceof ArrayType array && (array.elementType().equals(DataTypes.FloatType)
+                || array.elementType().equals(DataTypes.DoubleType))) {
+            return new ArrayReader(column, index, width);
         }
         throw new IllegalArgumentException("Column '" + column + "' has type " + type.simpleString()
                 + "; features must be " + supportedTypes());
@@ -136,8 +134,9 @@ public abstract sealed class FeatureReader implements Serializable {
         }
     }
 
-    static final class FloatArrayReader extends FeatureReader {
-        FloatArrayReader(String column, int columnIndex, int width) {
+    /** array<float> and array<double>: Spark hands both over as boxed numbers. */
+    static final class ArrayReader extends FeatureReader {
+        ArrayReader(String column, int columnIndex, int width) {
             super(column, columnIndex, width);
         }
 
@@ -151,27 +150,7 @@ public abstract sealed class FeatureReader implements Serializable {
                 if (v == null) {
                     throw bad(partition, position, "has a null element at index " + i);
                 }
-                dst[offset + i] = (Float) v;
-            }
-        }
-    }
-
-    static final class DoubleArrayReader extends FeatureReader {
-        DoubleArrayReader(String column, int columnIndex, int width) {
-            super(column, columnIndex, width);
-        }
-
-        @Override
-        void copy(Row row, float[] dst, int offset, int partition, long position) {
-            Seq<Object> values = row.getSeq(columnIndex);
-            checkLength(values.size(), partition, position);
-            var it = values.iterator();
-            for (int i = 0; i < width; i++) {
-                Object v = it.next();
-                if (v == null) {
-                    throw bad(partition, position, "has a null element at index " + i);
-                }
-                dst[offset + i] = (float) (double) (Double) v;
+                dst[offset + i] = ((Number) v).floatValue();
             }
         }
     }
