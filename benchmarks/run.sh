@@ -3,6 +3,7 @@
 #   benchmarks/run.sh [fashion-mnist] [--epochs 3 --threads 1,2 ...]   end-to-end training (default)
 #   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
 #   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
+#   benchmarks/run.sh backends [--threads 1,2 --rounds 3 ...]          nd4j-native builds (generic, avx2, avx512, onednn)
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,13 +15,18 @@ case "$what" in
   fashion-mnist) main=dev.sparkdl.bench.e2e.FashionMnistBenchmark ;;
   arrow)         main=dev.sparkdl.bench.arrow.ArrowPathBenchmark ;;
   allreduce)     main=dev.sparkdl.bench.collective.AllreduceBenchmark ;;
-  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce] [options]" >&2; exit 2 ;;
+  backends)      main=dev.sparkdl.bench.e2e.BackendBenchmark ;;
+  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|backends] [options]" >&2; exit 2 ;;
 esac
 
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find benchmarks/src/main spark-dl/src/main \
       parameter-server/src/main arrow-io/src/main pom.xml */pom.xml -newer benchmarks/target/classpath.txt -print -quit 2>/dev/null)" ]; then
   echo "Building the benchmarks (mvn package, tests skipped)..." >&2
   mvn -B -q -DskipTests package -pl benchmarks -am
+fi
+if [ "$what" = backends ] && [ ! -d benchmarks/target/backends ]; then
+  echo "Fetching the other nd4j-native builds (mvn -Pbackends, about 450 MB)..." >&2
+  mvn -B -q -DskipTests -Pbackends package -pl benchmarks -am
 fi
 
 # Run from a private copy of this tree's jars and classes: other builds in the same tree rewrite

@@ -73,6 +73,26 @@ public final class FashionMnist {
         return frame(spark, dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"), limit);
     }
 
+    /** The first {@code limit} training images (all when 0) as rows, read in this JVM without Spark. */
+    public static List<Row> trainRows(int limit) throws IOException {
+        return localRows(requireFiles(), "train", limit);
+    }
+
+    /** The first {@code limit} test images (all when 0) as rows, read in this JVM without Spark. */
+    public static List<Row> testRows(int limit) throws IOException {
+        return localRows(requireFiles(), "t10k", limit);
+    }
+
+    private static List<Row> localRows(Path dir, String prefix, int limit) throws IOException {
+        Path images = dir.resolve(prefix + "-images-idx3-ubyte.gz");
+        int count;
+        try (DataInputStream img = open(images, IMAGES_MAGIC)) {
+            count = img.readInt();
+        }
+        return readRange(images, dir.resolve(prefix + "-labels-idx1-ubyte.gz"), 0,
+                limit > 0 ? Math.min(limit, count) : count);
+    }
+
     /**
      * Reads the images on the executors, a range per partition, so no task carries the data set.
      * The files must therefore be readable at the same path on every executor (as after

@@ -35,6 +35,12 @@ final class SingleProcessDl4j {
 
     /** Copies both DataFrames (features Vector, label class index) into float32 ND4J arrays. */
     static SingleProcessDl4j fromFrames(Dataset<Row> train, Dataset<Row> test, int classes) {
+        return fromRows(train.select("features", "label").collectAsList(),
+                test.select("features", "label").collectAsList(), classes);
+    }
+
+    /** Rows of (features Vector, label class index), as {@link dev.sparkdl.data.FashionMnist} reads them. */
+    static SingleProcessDl4j fromRows(List<Row> train, List<Row> test, int classes) {
         return new SingleProcessDl4j(toDataSet(train, classes), toDataSet(test, classes));
     }
 
@@ -96,8 +102,7 @@ final class SingleProcessDl4j {
         };
     }
 
-    private static DataSet toDataSet(Dataset<Row> frame, int classes) {
-        List<Row> rows = frame.select("features", "label").collectAsList();
+    private static DataSet toDataSet(List<Row> rows, int classes) {
         int width = ((Vector) rows.get(0).get(0)).size();
         float[] features = new float[rows.size() * width];
         INDArray labels = Nd4j.zeros(DataType.FLOAT, rows.size(), classes);
