@@ -4,6 +4,7 @@
 #   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
 #   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
 #   benchmarks/run.sh backends [--threads 1,2 --rounds 3 ...]          nd4j-native builds (generic, avx2, avx512, onednn)
+#   benchmarks/run.sh scaling [--allreduce-csv FILE ...]               allreduce cost model fitted, projected to 1024 workers
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +17,8 @@ case "$what" in
   arrow)         main=dev.sparkdl.bench.arrow.ArrowPathBenchmark ;;
   allreduce)     main=dev.sparkdl.bench.collective.AllreduceBenchmark ;;
   backends)      main=dev.sparkdl.bench.e2e.BackendBenchmark ;;
-  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|backends] [options]" >&2; exit 2 ;;
+  scaling)       main=dev.sparkdl.bench.scaling.ScalingProjection ;;
+  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|backends|scaling] [options]" >&2; exit 2 ;;
 esac
 
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find benchmarks/src/main spark-dl/src/main \
