@@ -12,14 +12,14 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Named networks for users who do not bring DL4J JSON: an MLP and LeNet. */
-final class Presets {
+/** Named networks for users who do not bring DL4J JSON (and for the benchmarks): an MLP and LeNet. */
+public final class Presets {
 
     private Presets() {
     }
 
     /** @param outputs classes for a classifier, or 1 with {@code regression} */
-    static MultiLayerConfiguration mlp(int inputs, int hidden, int outputs, boolean regression, double learningRate,
+    public static MultiLayerConfiguration mlp(int inputs, int hidden, int outputs, boolean regression, double learningRate,
                                        long seed) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -32,7 +32,7 @@ final class Presets {
     }
 
     /** LeNet-5 style: two conv/pool blocks, a dense layer, on flat pixels of {@code height x width x channels}. */
-    static MultiLayerConfiguration lenet(int height, int width, int channels, int outputs, boolean regression,
+    public static MultiLayerConfiguration lenet(int height, int width, int channels, int outputs, boolean regression,
                                          double learningRate, long seed) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)

@@ -17,25 +17,26 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import dev.sparkdl.data.FashionMnist;
 import dev.sparkdl.demo.FashionMnistDemo;
+import dev.sparkdl.submit.Presets;
 
 /**
- * Fashion-MNIST MLP (784-256-10, Adam 1e-3, float32), one run, same data, batch and epochs for all:
+ * Fashion-MNIST MLP (784-256-10, Adam 1e-3, float32), or with {@code --model cnn} LeNet, one run, same
+ * data, batch and epochs for all:
  * <ol>
  *   <li>single-process DL4J at each ND4J thread count given (the best one is the baseline);</li>
  *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]};</li>
- *   <li>spark-dl parameter-server with 2 workers, without and with compression: run when the
- *       library accepts them, otherwise listed as skipped with the reason.</li>
+ *   <li>spark-dl parameter-server with 2 workers, without and with compression ({@code --compression},
+ *       default threshold).</li>
  * </ol>
  * Every configuration runs once per round ({@code --rounds}, default 2) and keeps its fastest round.
  * Prints a table with the ratios against the best single-process figure and writes
- * {@code <out>/fashion-mnist-mlp.{csv,json,png}} and the results section of the README.
+ * {@code <out>/fashion-mnist-<model>.{csv,json,png}} and the results section of the README.
  *
- * <p>Options: {@code --epochs 3 --batch-size 128 --threads 1,2 --master local[2] --train-limit 0
+ * <p>Options: {@code --model mlp --compression threshold --epochs 3 --batch-size 128 --threads 1,2 --master local[2] --train-limit 0
  * --test-limit 0 --seed 42 --rounds 2 --out benchmarks/results --readme benchmarks/README.md} (a limit of 0
  * means every image; {@code --readme none} leaves the README alone).
  */
 public final class FashionMnistBenchmark {
-    private static final String RESULT_NAME = "fashion-mnist-mlp";
     private static final long NETWORK_SEED = 12345;
 
     private FashionMnistBenchmark() {
@@ -68,7 +69,16 @@ public final class FashionMnistBenchmark {
             threadCounts.add(Integer.parseInt(t.trim()));
         }
 
-        MultiLayerConfiguration mlp = FashionMnistDemo.mlp(NETWORK_SEED);
+        String modelName = options.getOrDefault("model", "mlp");
+        MultiLayerConfiguration network = switch (modelName) {
+            case "mlp" -> FashionMnistDemo.mlp(NETWORK_SEED);
+            case "cnn" -> Presets.lenet(28, 28, 1, FashionMnist.CLASSES, false, 1e-3, NETWORK_SEED);
+            default -> throw new IllegalArgumentException("--model must be mlp or cnn, got " + modelName);
+        };
+        String resultName = "fashion-mnist-" + modelName;
+        String description = "cnn".equals(modelName)
+                ? "LeNet (conv5x5x20, pool, conv5x5x50, pool, dense 500, softmax), Adam 1e-3, float32"
+                : "MLP 784-256-10 ReLU/softmax, Adam 1e-3, float32";
         SparkSession spark = SparkSession.builder().master(master).appName("spark-dl Fashion-MNIST benchmark")
                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                 .getOrCreate();
@@ -78,28 +88,29 @@ public final class FashionMnistBenchmark {
             int trainRows = (int) train.count();
             int testRows = (int) test.count();
             RunEnvironment environment = RunEnvironment.capture(master, epochs, batchSize, trainRows, testRows,
-                    "MLP 784-256-10 ReLU/softmax, Adam 1e-3, float32");
+                    description);
             System.out.printf(Locale.ROOT, "%s%n", environment);
 
             SingleProcessDl4j dl4j = SingleProcessDl4j.fromFrames(train, test, FashionMnist.CLASSES);
-            dl4j.warmUp(mlp, batchSize);
+            dl4j.warmUp(network, batchSize);
             SparkDlRun sparkDl = new SparkDlRun(train, test);
             List<Configuration> configurations = new ArrayList<>();
             for (int threads : threadCounts) {
                 String name = "DL4J single process, " + threads + " thread" + (threads > 1 ? "s" : "");
                 configurations.add(new Configuration(name,
-                        () -> dl4j.run(name, mlp, threads, epochs, batchSize, seed)));
+                        () -> dl4j.run(name, network, threads, epochs, batchSize, seed)));
             }
             configurations.add(new Configuration("spark-dl allreduce, 1 worker",
-                    () -> sparkDl.run("spark-dl allreduce, 1 worker", mlp, "allreduce", 1, epochs, batchSize, seed)));
+                    () -> sparkDl.run("spark-dl allreduce, 1 worker", network, "allreduce", 1, epochs, batchSize, seed)));
             configurations.add(new Configuration("spark-dl allreduce, 2 workers",
-                    () -> sparkDl.run("spark-dl allreduce, 2 workers", mlp, "allreduce", 2, epochs, batchSize, seed)));
+                    () -> sparkDl.run("spark-dl allreduce, 2 workers", network, "allreduce", 2, epochs, batchSize, seed)));
             configurations.add(new Configuration("spark-dl parameter-server, 2 workers",
-                    () -> sparkDl.run("spark-dl parameter-server, 2 workers", mlp, "parameter-server", 2, epochs,
+                    () -> sparkDl.run("spark-dl parameter-server, 2 workers", network, "parameter-server", 2, epochs,
                             batchSize, seed)));
-            configurations.add(new Configuration("spark-dl parameter-server + compression, 2 workers",
-                    () -> RunResult.skipped("spark-dl parameter-server + compression, 2 workers", "spark-dl",
-                            "parameter-server", 2, "spark-dl has no gradient-compression param yet")));
+            String compression = options.getOrDefault("compression", "threshold");
+            String compressed = "spark-dl parameter-server + " + compression + " compression, 2 workers";
+            configurations.add(new Configuration(compressed,
+                    () -> sparkDl.run(compressed, network, "parameter-server", compression, 2, epochs, batchSize, seed)));
             List<RunResult> results = runRounds(configurations, rounds);
 
             ResultsReport report = new ResultsReport(environment, results);
@@ -110,17 +121,17 @@ public final class FashionMnistBenchmark {
             }
 
             Files.createDirectories(out);
-            Path png = out.resolve(RESULT_NAME + ".png");
-            report.writeCsv(out.resolve(RESULT_NAME + ".csv"));
-            report.writeJson(out.resolve(RESULT_NAME + ".json"));
+            Path png = out.resolve(resultName + ".png");
+            report.writeCsv(out.resolve(resultName + ".csv"));
+            report.writeJson(out.resolve(resultName + ".json"));
             ResultsChart.writePng(results, environment, png);
-            Files.writeString(out.resolve(RESULT_NAME + ".md"), report.markdown(png.getFileName().toString()));
+            Files.writeString(out.resolve(resultName + ".md"), report.markdown(png.getFileName().toString()));
             if (!"none".equals(readme)) {
                 Path readmePath = Path.of(readme);
                 report.updateReadme(readmePath, readmePath.toAbsolutePath().getParent()
-                        .relativize(png.toAbsolutePath()).toString());
+                        .relativize(png.toAbsolutePath()).toString(), resultName);
             }
-            System.out.printf("wrote %s/%s.{csv,json,png,md}%n", out, RESULT_NAME);
+            System.out.printf("wrote %s/%s.{csv,json,png,md}%n", out, resultName);
         } finally {
             spark.stop();
         }
@@ -178,7 +189,7 @@ public final class FashionMnistBenchmark {
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: benchmarks/run.sh fashion-mnist [--epochs N] [--batch-size N] "
+                System.err.println("usage: benchmarks/run.sh fashion-mnist [--model mlp|cnn] [--compression C] [--epochs N] [--batch-size N] "
                         + "[--threads 1,2] [--master URL] [--train-limit N] [--test-limit N] [--seed N] [--rounds N] "
                         + "[--out DIR] [--readme PATH|none]");
                 System.exit(2);

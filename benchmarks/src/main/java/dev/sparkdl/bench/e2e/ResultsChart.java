@@ -32,8 +32,8 @@ final class ResultsChart {
             }
         }
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(String.format(Locale.ROOT, "Fashion-MNIST MLP 784-256-10, %d epochs, batch %d, %d cores, "
-                        + "load avg %.2f", environment.epochs(), environment.batchSize(), environment.cores(),
+                .title(String.format(Locale.ROOT, "Fashion-MNIST, %s, %d epochs, batch %d, %d cores, "
+                        + "load avg %.2f", environment.network(), environment.epochs(), environment.batchSize(), environment.cores(),
                         environment.loadAverageAtStart()))
                 .xAxisTitle("configuration").yAxisTitle("samples/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);

@@ -131,13 +131,16 @@ final class ResultsReport {
     }
 
     /** Replaces the text between the result markers of {@code readme}, appending the markers if absent. */
-    void updateReadme(Path readme, String chartFile) throws IOException {
-        String section = BEGIN_MARKER + "\n" + markdown(chartFile) + END_MARKER;
+    /** Replaces this result's section of the README (one per {@code resultName}: the MLP and CNN keep their own). */
+    void updateReadme(Path readme, String chartFile, String resultName) throws IOException {
+        String beginMarker = "fashion-mnist-mlp".equals(resultName) ? BEGIN_MARKER : "<!-- " + resultName + "-results:begin -->";
+        String endMarker = "fashion-mnist-mlp".equals(resultName) ? END_MARKER : "<!-- " + resultName + "-results:end -->";
+        String section = beginMarker + "\n" + markdown(chartFile) + endMarker;
         String text = Files.exists(readme) ? Files.readString(readme) : "";
-        int begin = text.indexOf(BEGIN_MARKER);
-        int end = text.indexOf(END_MARKER);
+        int begin = text.indexOf(beginMarker);
+        int end = text.indexOf(endMarker);
         if (begin >= 0 && end > begin) {
-            text = text.substring(0, begin) + section + text.substring(end + END_MARKER.length());
+            text = text.substring(0, begin) + section + text.substring(end + endMarker.length());
         } else {
             text = text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "\n" + section + "\n";
         }

@@ -29,6 +29,12 @@ final class SparkDlRun {
      */
     RunResult run(String name, MultiLayerConfiguration conf, String mode, int workers, int epochs, int batchSize,
                   long seed) {
+        return run(name, conf, mode, "none", workers, epochs, batchSize, seed);
+    }
+
+    /** As above, with the {@code compression} param ("none", "threshold", "int8", ...). */
+    RunResult run(String name, MultiLayerConfiguration conf, String mode, String compression, int workers, int epochs,
+                  int batchSize, long seed) {
         double loadBefore = LoadAverage.oneMinute();
         DL4JClassifier classifier = new DL4JClassifier()
                 .setNetwork(conf)
@@ -36,6 +42,7 @@ final class SparkDlRun {
                 .setBatchSize(batchSize)
                 .setNumWorkers(workers)
                 .setTrainingMode(mode)
+                .setCompression(compression)
                 .setSeed(seed)
                 .setShuffle(true);
         DL4JClassificationModel model;
@@ -63,7 +70,8 @@ final class SparkDlRun {
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
                 .evaluate(model.transform(test));
         return new RunResult(name, "spark-dl", mode, workers, 0, RunResult.OK,
-                "native threads chosen by spark-dl", epochs, samples, loopSeconds, fitSeconds, exchangeSeconds,
+                "native threads chosen by spark-dl" + ("none".equals(compression) ? "" : "; compression " + compression),
+                epochs, samples, loopSeconds, fitSeconds, exchangeSeconds,
                 samples / loopSeconds, samples / fitSeconds, finalLoss, accuracy, loadBefore,
                 LoadAverage.oneMinute());
     }
