@@ -19,10 +19,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import dev.sparkdl.data.FashionMnist;
 import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
+import dev.sparkdl.submit.Presets;
 import dev.sparkdl.train.EpochRecord;
 
 /**
- * Trains the 784-256-10 MLP on the 60,000 Fashion-MNIST training images in Spark local mode,
+ * Trains the 784-256-10 MLP (or with {@code --model cnn} LeNet) on the 60,000 Fashion-MNIST training images in Spark local mode,
  * prints per-epoch progress and the accuracy on the 10,000 test images, and saves the model.
  */
 public final class FashionMnistDemo {
@@ -51,6 +52,13 @@ public final class FashionMnistDemo {
         int workers = Integer.parseInt(options.getOrDefault("workers", "2"));
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "128"));
         String modelDir = options.getOrDefault("model-dir", "target/fashion-mnist-model");
+        String networkName = options.getOrDefault("model", "mlp");
+        MultiLayerConfiguration network = switch (networkName) {
+            case "mlp" -> mlp(12345);
+            case "cnn" -> Presets.lenet(28, 28, 1, FashionMnist.CLASSES, false, 1e-3, 12345);
+            default -> throw new IllegalArgumentException("--model must be mlp or cnn, got '" + networkName + "'");
+        };
+        String description = "cnn".equals(networkName) ? "LeNet CNN" : "MLP 784-256-10";
 
         int status = 0;
         SparkSession spark = SparkSession.builder().master(master).appName("spark-dl Fashion-MNIST demo")
@@ -60,12 +68,12 @@ public final class FashionMnistDemo {
             Dataset<Row> test = FashionMnist.test(spark, 0).cache();
             System.out.printf("Fashion-MNIST: %,d training and %,d test images from %s%n", train.count(), test.count(),
                     FashionMnist.directory());
-            System.out.printf("Training MLP 784-256-10 (Adam 1e-3) for %d epochs, global batch %d, %d worker(s), %s%n",
-                    epochs, batchSize, workers, master);
+            System.out.printf("Training %s (Adam 1e-3) for %d epochs, global batch %d, %d worker(s), %s%n",
+                    description, epochs, batchSize, workers, master);
 
             long start = System.nanoTime();
             DL4JClassificationModel model = new DL4JClassifier()
-                    .setNetwork(mlp(12345))
+                    .setNetwork(network)
                     .setEpochs(epochs)
                     .setBatchSize(batchSize)
                     .setNumWorkers(workers)
@@ -99,7 +107,7 @@ public final class FashionMnistDemo {
             String arg = args[i];
             if (!arg.startsWith("--") || i + 1 >= args.length) {
                 System.err.println("usage: spark-dl demo [--epochs N] [--workers N] [--batch-size N] "
-                        + "[--master URL] [--model-dir PATH]");
+                        + "[--master URL] [--model-dir PATH] [--model mlp|cnn]");
                 System.exit(2);
             }
             options.put(arg.substring(2), args[++i]);
