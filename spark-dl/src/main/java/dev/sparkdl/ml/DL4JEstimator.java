@@ -23,11 +23,12 @@ import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
+import dev.sparkdl.arrow.spark.FeatureWriters;
 import dev.sparkdl.spark.BarrierTrainer;
 import dev.sparkdl.spark.DataValidator;
 import dev.sparkdl.spark.ExchangeSettings;
 import dev.sparkdl.spark.FitOptions;
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
 import dev.sparkdl.train.NetworkSpec;
@@ -409,10 +410,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         Dataset<Row> selected = selectColumns(dataset);
         boolean validating = selected.schema().size() == 3;
         int width = featureWidth(selected, spec);
-        FeatureReader features = FeatureReader.forColumn(selected.schema(), getFeaturesCol(), width);
+        FeatureColumn features = new FeatureColumn(getFeaturesCol(), width);
         LabelEncoder labels = labelEncoder(selected.schema(), spec);
         JavaRDD<Row> rows = selected.toJavaRDD();
-        DataValidator.Counts counts = DataValidator.validate(rows, features, labels, validating ? 2 : -1);
+        DataValidator.Counts counts = DataValidator.validate(rows, selected.schema(), features, labels, validating ? 2 : -1);
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
                 getShuffle(), getEarlyStoppingPatience());
@@ -465,7 +466,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                     ? "The training DataFrame is empty: there is nothing to fit"
                     : "Column '" + getFeaturesCol() + "' is null in every row");
         }
-        int dataWidth = FeatureReader.widthOf(first.get(0), 0);
+        int dataWidth = FeatureWriters.width(selected.schema(), getFeaturesCol(), first.get(0), 0);
         var networkWidth = spec.inputWidth();
         if (networkWidth.isPresent() && networkWidth.getAsLong() != dataWidth) {
             throw new IllegalArgumentException("network: its input layer expects " + networkWidth.getAsLong()

@@ -14,7 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 import dev.sparkdl.spark.BatchScorer;
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.OutputLayout;
 import dev.sparkdl.train.EpochRecord;
 import dev.sparkdl.train.NetworkAdapter;
@@ -114,9 +114,8 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
-        FeatureReader features = FeatureReader.forColumn(dataset.schema(), getFeaturesCol(), numFeatures);
-        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), features, outputLayout(),
-                BatchScorer.DEFAULT_BATCH_ROWS);
+        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(),
+                new FeatureColumn(getFeaturesCol(), numFeatures), outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
         return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
     }
 

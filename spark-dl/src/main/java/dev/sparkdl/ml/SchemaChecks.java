@@ -8,7 +8,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.arrow.spark.FeatureWriters;
 
 /** Schema checks with messages that name the column and what was expected. */
 final class SchemaChecks {
@@ -25,11 +25,7 @@ final class SchemaChecks {
     }
 
     static void requireFeatures(StructType schema, String column) {
-        DataType type = require(schema, column, "features");
-        if (!FeatureReader.isSupported(type)) {
-            throw new IllegalArgumentException("Column '" + column + "' has type " + type.simpleString()
-                    + "; features must be " + FeatureReader.supportedTypes());
-        }
+        FeatureWriters.requireSupported(column, require(schema, column, "features"));
     }
 
     static void requireNumeric(StructType schema, String column, String role) {

@@ -48,6 +48,9 @@ public final class RowsToArrow implements AutoCloseable {
     private final int partition;
     private int width;
     private VectorSchemaRoot root;
+    private ArrowBuf featureData;
+    private ArrowBuf labelData;
+    private Batches<Row> checker;
     private long rowsSeen;
 
     private RowsToArrow(Builder b, BufferAllocator parent) {
@@ -84,6 +87,26 @@ public final class RowsToArrow implements AutoCloseable {
 
     /** Batches of external rows ({@code Dataset<Row>}, {@code RowFactory}). */
     public Iterator<VectorSchemaRoot> convert(Iterator<Row> rows) {
+        return external(rows);
+    }
+
+    /**
+     * Checks one row as {@link #convert} would convert it, without keeping it: throws
+     * {@link BadRowException} for a bad row. The row position advances either way, so a
+     * caller can check every row of a partition and count the bad ones.
+     */
+    public void check(Row row) {
+        if (checker == null) {
+            checker = external(java.util.Collections.emptyIterator());
+        }
+        try {
+            checker.write(row, 0);
+        } finally {
+            rowsSeen++;
+        }
+    }
+
+    private Batches<Row> external(Iterator<Row> rows) {
         return new Batches<>(rows) {
             @Override
             boolean featureIsNull(Row row) {
@@ -166,6 +189,8 @@ public final class RowsToArrow implements AutoCloseable {
         if (root != null) {
             root.close();
             root = null;
+            featureData = null;
+            labelData = null;
         }
     }
 
@@ -210,47 +235,48 @@ public final class RowsToArrow implements AutoCloseable {
 
         private VectorSchemaRoot fill() {
             int n = 0;
-            ArrowBuf featureData = null;
-            ArrowBuf labelData = null;
             while (n < batchRows && rows.hasNext()) {
-                R row = rows.next();
-                String column = featureColumn;
-                try {
-                    if (featureIsNull(row)) {
-                        throw new BadValue("null");
-                    }
-                    int rowWidth = featureWidth(row);
-                    if (width <= 0) {
-                        if (rowWidth <= 0) {
-                            throw new BadValue("empty feature vector");
-                        }
-                        width = rowWidth;
-                    } else if (rowWidth != width) {
-                        throw new BadValue("length " + rowWidth + ", expected " + width);
-                    }
-                    if (root == null) {
-                        root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
-                    }
-                    if (featureData == null) {
-                        featureData = TrainingSchema.featureValues(root).getDataBuffer();
-                        labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
-                    }
-                    writeFeatures(row, featureData, (long) n * width * Float.BYTES);
-                    if (labels != null) {
-                        column = labelColumn;
-                        if (labelIsNull(row)) {
-                            throw new BadValue("null");
-                        }
-                        labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
-                    }
-                } catch (BadValue e) {
-                    throw new BadRowException(column, rowsSeen, partition, e.getMessage());
-                }
+                write(rows.next(), n);
                 n++;
                 rowsSeen++;
             }
             root.setRowCount(n);
             return root;
+        }
+
+        /** Converts {@code row} into slot {@code n} of the batch, allocating the batch on the first row. */
+        void write(R row, int n) {
+            String column = featureColumn;
+            try {
+                if (featureIsNull(row)) {
+                    throw new BadValue("null");
+                }
+                int rowWidth = featureWidth(row);
+                if (width <= 0) {
+                    if (rowWidth <= 0) {
+                        throw new BadValue("empty feature vector");
+                    }
+                    width = rowWidth;
+                } else if (rowWidth != width) {
+                    throw new BadValue("length " + rowWidth + ", expected " + width);
+                }
+                if (root == null) {
+                    root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
+                    // Sized for batchRows once, so these buffers stay put until the root closes.
+                    featureData = TrainingSchema.featureValues(root).getDataBuffer();
+                    labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
+                }
+                writeFeatures(row, featureData, (long) n * width * Float.BYTES);
+                if (labels != null) {
+                    column = labelColumn;
+                    if (labelIsNull(row)) {
+                        throw new BadValue("null");
+                    }
+                    labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
+                }
+            } catch (BadValue e) {
+                throw new BadRowException(column, rowsSeen, partition, e.getMessage());
+            }
         }
     }
 

@@ -283,4 +283,39 @@ class RowsToArrowTest extends AllocatorTest {
             assertTrue(e.getMessage().contains("sparse index 5 outside [0, 2)"), e.getMessage());
         }
     }
+
+    @Test
+    void shouldCheckEveryRowAndKeepCountingPastABadOne() {
+        List<Row> rows = List.of(RowFactory.create(Vectors.dense(1, 2), 0.0), RowFactory.create(null, 0.0),
+            RowFactory.create(Vectors.dense(1, Double.NaN), 1.0), RowFactory.create(Vectors.dense(3, 4), 1.0));
+        List<String> problems = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("f")
+            .label("y").batchRows(1).partitionId(4).open(allocator)) {
+            for (Row row : rows) {
+                try {
+                    converter.check(row);
+                } catch (BadRowException e) {
+                    problems.add(e.row() + ":" + e.getMessage());
+                }
+            }
+            assertEquals(4, converter.rowsSeen());
+        }
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("1:") && problems.get(0).endsWith("partition 4: null"), problems.get(0));
+        assertTrue(problems.get(1).startsWith("2:") && problems.get(1).contains("NaN at index 1"), problems.get(1));
+    }
+
+    @Test
+    void shouldTellTheWidthOfARowThroughTheColumnsConverter() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType);
+        assertEquals(3, FeatureWriters.width(schema, "f", RowFactory.create(new double[] {1, 2, 3}, 0.0), 0));
+        assertEquals(5, FeatureWriters.width(schema(VECTOR, DataTypes.DoubleType), "f",
+            RowFactory.create(Vectors.sparse(5, new int[] {1}, new double[] {2}), 0.0), 0));
+        BadRowException e = assertThrows(BadRowException.class,
+            () -> FeatureWriters.width(schema, "f", RowFactory.create(null, 0.0), 7));
+        assertEquals(7, e.row());
+        IllegalArgumentException wrongType = assertThrows(IllegalArgumentException.class,
+            () -> FeatureWriters.requireSupported("f", DataTypes.StringType));
+        assertTrue(wrongType.getMessage().contains("feature column 'f' has type string"), wrongType.getMessage());
+    }
 }
