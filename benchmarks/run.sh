@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a spark-dl benchmark in one command, building what it needs first.
 #   benchmarks/run.sh [fashion-mnist] [--epochs 3 --threads 1,2 ...]   end-to-end training (default)
-#   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
+#   benchmarks/run.sh arrow [rows] [width] [transform]                Arrow data path (transform: only model.transform vs a per-row UDF)
 #   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail

@@ -31,6 +31,7 @@ import dev.sparkdl.spark.FitOptions;
 import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
+import dev.sparkdl.train.InputLayout;
 import dev.sparkdl.train.NetworkSpec;
 import dev.sparkdl.train.TrainingPlan;
 
@@ -42,7 +43,7 @@ import dev.sparkdl.train.TrainingPlan;
  * @param <E> the concrete estimator, so chained setters keep their type
  */
 public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstimator<M, E>> extends Estimator<M>
-        implements HasFeaturesCol, HasLabelCol, HasPredictionCol, TrainingParams, MLWritable {
+        implements HasFeaturesCol, HasLabelCol, HasPredictionCol, HasSequenceParams, TrainingParams, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -68,6 +69,8 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final IntParam checkpointInterval;
     private final IntParam keepCheckpoints;
     private final IntParam maxAttempts;
+    private final IntParam sequenceLength;
+    private final IntParam maxSequenceLength;
 
     /** The internal column that marks held-out rows in the data a fit ships to its ranks. */
     static final String VALIDATION_FLAG = "__sparkdl_validation";
@@ -139,6 +142,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         setDefault(compression, "none");
         setDefault(compressionThreshold, 1e-3);
         setDefault(compressionTopK, 1000);
+        sequenceLength = new IntParam(this, "sequenceLength", SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        maxSequenceLength = new IntParam(this, "maxSequenceLength", MAX_SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        setDefault(sequenceLength, 0);
+        setDefault(maxSequenceLength, 0);
     }
 
     @SuppressWarnings("unchecked")
@@ -221,6 +228,26 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public IntParam maxAttempts() {
         return maxAttempts;
+    }
+
+    @Override
+    public IntParam sequenceLength() {
+        return sequenceLength;
+    }
+
+    @Override
+    public IntParam maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    public E setSequenceLength(int value) {
+        set(sequenceLength, value);
+        return self();
+    }
+
+    public E setMaxSequenceLength(int value) {
+        set(maxSequenceLength, value);
+        return self();
     }
 
     public E setCheckpointDir(String value) {
@@ -387,6 +414,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public StructType transformSchema(StructType schema) {
         SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        checkSequenceParams(getFeaturesCol(), schema.apply(getFeaturesCol()).dataType());
         SchemaChecks.requireNumeric(schema, getLabelCol(), "label");
         if (!isDefined(network)) {
             throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
@@ -409,11 +437,11 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         NetworkSpec spec = NetworkSpec.fromJson(getNetwork());
         Dataset<Row> selected = selectColumns(dataset);
         boolean validating = selected.schema().size() == 3;
-        int width = featureWidth(selected, spec);
-        FeatureColumn features = new FeatureColumn(getFeaturesCol(), width);
+        FeatureColumn features = featureColumn(selected, spec);
         LabelEncoder labels = labelEncoder(selected.schema(), spec);
         JavaRDD<Row> rows = selected.toJavaRDD();
-        DataValidator.Counts counts = DataValidator.validate(rows, selected.schema(), features, labels, validating ? 2 : -1);
+        DataValidator.Counts counts = DataValidator.validate(rows, selected.schema(), features, labels,
+                validating ? 2 : -1);
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
                 getShuffle(), getEarlyStoppingPatience());
@@ -422,8 +450,9 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                 new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange,
                         getCheckpointDir().isEmpty() ? null : getCheckpointDir(), getCheckpointInterval(),
                         getKeepCheckpoints(), getMaxAttempts()));
-        M model = createModel(uid, result, width, labels);
-        return copyValues(model, extractParamMap()).setParent(this);
+        M model = copyValues(createModel(uid, result, features.width(), labels), extractParamMap());
+        // The model pads sequences as training did, also when the length came from the data.
+        return model.setMaxSequenceLength(features.maxSequenceLength()).setParent(this);
     }
 
     /** The exchange's params, checked together (e.g. compression against the training mode). */
@@ -458,21 +487,39 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         return dataset.select(features, label);
     }
 
-    /** The width the network reads, checked against the first row of the data. */
-    private int featureWidth(Dataset<Row> selected, NetworkSpec spec) {
-        List<Row> first = selected.filter(selected.col(getFeaturesCol()).isNotNull()).limit(1).collectAsList();
+    /**
+     * The features column as the network reads it: its width from the first row, and for a sequence
+     * column the length sequences are padded to; checked against the network's input width.
+     */
+    private FeatureColumn featureColumn(Dataset<Row> selected, NetworkSpec spec) {
+        String column = getFeaturesCol();
+        List<Row> first = selected.filter(selected.col(column).isNotNull()).limit(1).collectAsList();
         if (first.isEmpty()) {
             throw new IllegalArgumentException(selected.isEmpty()
                     ? "The training DataFrame is empty: there is nothing to fit"
-                    : "Column '" + getFeaturesCol() + "' is null in every row");
+                    : "Column '" + column + "' is null in every row");
         }
-        int dataWidth = FeatureWriters.width(selected.schema(), getFeaturesCol(), first.get(0), 0);
+        DataType type = selected.schema().apply(column).dataType();
+        int maxSteps = FeatureWriters.isSequence(type) ? maxSequenceLength(selected) : 0;
+        int width = FeatureWriters.width(selected.schema(), column, first.get(0), 0, maxSteps);
+        InputLayout layout = inputLayout(column, type, width, maxSteps);
+        long perInput = layout instanceof InputLayout.Sequence sequence ? sequence.stepWidth() : width;
         var networkWidth = spec.inputWidth();
-        if (networkWidth.isPresent() && networkWidth.getAsLong() != dataWidth) {
+        if (networkWidth.isPresent() && networkWidth.getAsLong() != perInput) {
             throw new IllegalArgumentException("network: its input layer expects " + networkWidth.getAsLong()
-                    + " features but column '" + getFeaturesCol() + "' holds " + dataWidth + " values per row");
+                    + " features but column '" + column + "' holds " + perInput + " values per "
+                    + (layout == InputLayout.FLAT ? "row" : "time step"));
         }
-        return dataWidth;
+        return new FeatureColumn(column, width, maxSteps, layout);
+    }
+
+    /** The param, or when it is 0 the longest sequence of the features column. */
+    private int maxSequenceLength(Dataset<Row> selected) {
+        if (getMaxSequenceLength() > 0) {
+            return getMaxSequenceLength();
+        }
+        Row longest = selected.agg(functions.max(functions.size(selected.col(getFeaturesCol())))).first();
+        return longest.isNullAt(0) ? 1 : Math.max(1, longest.getInt(0));
     }
 
     // ---- persistence ---------------------------------------------------------------------------

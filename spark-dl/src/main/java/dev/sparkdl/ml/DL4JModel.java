@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -11,7 +12,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+
+import dev.sparkdl.arrow.spark.FeatureWriters;
 
 import dev.sparkdl.spark.BatchScorer;
 import dev.sparkdl.spark.FeatureColumn;
@@ -25,12 +29,14 @@ import dev.sparkdl.train.TrainedNetwork;
  * batched scoring that restores the network once per executor JVM.
  */
 public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
-        implements HasFeaturesCol, HasPredictionCol, MLWritable {
+        implements HasFeaturesCol, HasPredictionCol, HasSequenceParams, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
     private final Param<String> featuresCol;
     private final Param<String> predictionCol;
+    private final IntParam sequenceLength;
+    private final IntParam maxSequenceLength;
     private final TrainedNetwork trained;
     private final int numFeatures;
     private final List<EpochRecord> history;
@@ -46,6 +52,32 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
         predictionCol = new Param<>(this, "predictionCol", PREDICTION_COL_DOC, Validators.nonBlank());
         setDefault(featuresCol, "features");
         setDefault(predictionCol, "prediction");
+        sequenceLength = new IntParam(this, "sequenceLength", SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        maxSequenceLength = new IntParam(this, "maxSequenceLength", MAX_SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        setDefault(sequenceLength, 0);
+        setDefault(maxSequenceLength, 0);
+    }
+
+    @Override
+    public IntParam sequenceLength() {
+        return sequenceLength;
+    }
+
+    @Override
+    public IntParam maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setSequenceLength(int value) {
+        set(sequenceLength, value);
+        return (M) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setMaxSequenceLength(int value) {
+        set(maxSequenceLength, value);
+        return (M) this;
     }
 
     @Override
@@ -106,6 +138,7 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     @Override
     public StructType transformSchema(StructType schema) {
         SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        checkSequenceParams(getFeaturesCol(), schema.apply(getFeaturesCol()).dataType());
         return appendOutputs(schema);
     }
 
@@ -114,8 +147,17 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
-        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(),
-                new FeatureColumn(getFeaturesCol(), numFeatures), outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
+        String column = getFeaturesCol();
+        DataType type = dataset.schema().apply(column).dataType();
+        int maxSteps = FeatureWriters.isSequence(type) ? getMaxSequenceLength() : 0;
+        if (FeatureWriters.isSequence(type) && maxSteps == 0) {
+            throw new IllegalArgumentException("maxSequenceLength: column '" + column + "' is a sequence column; "
+                    + "set maxSequenceLength to the length the model was trained with");
+        }
+        FeatureColumn features = new FeatureColumn(column, numFeatures, maxSteps,
+                inputLayout(column, type, numFeatures, maxSteps));
+        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(), features,
+                outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
         return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
     }
 

@@ -54,7 +54,7 @@ public final class BatchScorer implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         ScoringCache.Pool pool = ScoringCache.poolFor(network.value());
-        NetworkAdapter replica = pool.borrow();
+        NetworkAdapter replica = pool.borrow().withInput(features.layout());
         TaskContext task = TaskContext.get();
         int partition = task != null ? task.partitionId() : 0;
         ScoredRows scored;
@@ -98,7 +98,8 @@ public final class BatchScorer implements MapPartitionsFunction<Row, Row> {
             this.allocator = Allocators.child(parent, "scoring-partition-" + partition);
             try {
                 this.converter = RowsToArrow.forSchema(schema).features(features.column()).width(features.width())
-                        .batchRows(batchRows).partitionId(partition).open(allocator);
+                        .maxSequenceLength(features.maxSequenceLength()).batchRows(batchRows).partitionId(partition)
+                        .open(allocator);
             } catch (RuntimeException | Error e) {
                 allocator.close();
                 throw e;

@@ -50,7 +50,7 @@ final class TrainingTask {
              WorkerData data = spill(training, job, rank, allocator);
              Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
-            NetworkAdapter network = start.value().network().restore();
+            NetworkAdapter network = start.value().network().restore().withInput(job.features().layout());
             Checkpoint resume = start.value().resume();
             if (resume != null) {
                 network.restoreTrainingState(resume.updaterState() == null ? null
@@ -140,6 +140,7 @@ final class TrainingTask {
                 .features(job.features().column())
                 .label(job.labels().column())
                 .width(job.features().width())
+                .maxSequenceLength(job.features().maxSequenceLength())
                 .partitionId(rank)
                 .open(allocator)) {
             return PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,

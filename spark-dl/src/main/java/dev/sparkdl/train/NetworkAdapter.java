@@ -11,6 +11,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * be summed across workers between backprop and the updater (DL4J's own {@code fit} fuses them).
  */
 public abstract sealed class NetworkAdapter {
+    /** How flat feature rows become this network's input; set by the data's owner. */
+    protected InputLayout input = InputLayout.FLAT;
+
+    /** Reads features laid out as {@code layout} from now on (e.g. padded sequences with a mask). */
+    public NetworkAdapter withInput(InputLayout layout) {
+        this.input = java.util.Objects.requireNonNull(layout, "input layout");
+        return this;
+    }
+
+    /** A copy reads its features the same way as its original. */
+    private NetworkAdapter sameInput(NetworkAdapter copy) {
+        return copy.withInput(input);
+    }
 
     /** A network with the given parameters (copied), or freshly initialised ones when null. */
     public static NetworkAdapter create(NetworkSpec spec, INDArray initialParams) {
@@ -105,8 +118,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            net.setInput(features);
+            net.setInput(input.features(features));
             net.setLabels(labels);
+            net.setLayerMaskArrays(input.mask(features), null);
             net.computeGradientAndScore();
             return net.score();
         }
@@ -138,7 +152,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            return net.output(features, false);
+            return net.output(input.features(features), false, input.mask(features), null);
         }
 
         @Override
@@ -148,7 +162,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public NetworkAdapter copy() {
-            return new MultiLayer(net.clone());
+            return super.sameInput(new MultiLayer(net.clone()));
         }
 
         @Override
@@ -185,8 +199,10 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            graph.setInputs(features);
+            INDArray mask = input.mask(features);
+            graph.setInputs(input.features(features));
             graph.setLabels(labels);
+            graph.setLayerMaskArrays(mask == null ? null : new INDArray[] {mask}, null);
             graph.computeGradientAndScore();
             return graph.score();
         }
@@ -218,7 +234,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            return graph.output(false, features)[0];
+            INDArray mask = input.mask(features);
+            return graph.output(false, new INDArray[] {input.features(features)},
+                    mask == null ? null : new INDArray[] {mask})[0];
         }
 
         @Override
@@ -228,7 +246,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public NetworkAdapter copy() {
-            return new Graph(graph.clone());
+            return super.sameInput(new Graph(graph.clone()));
         }
 
         @Override

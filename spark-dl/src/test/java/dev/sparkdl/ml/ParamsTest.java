@@ -43,7 +43,7 @@ class ParamsTest {
                 "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads",
                 "validationFraction", "validationCol", "earlyStoppingPatience", "staleness", "compression",
                 "compressionThreshold", "compressionTopK", "checkpointDir", "checkpointInterval", "keepCheckpoints",
-                "maxAttempts"),
+                "maxAttempts", "sequenceLength", "maxSequenceLength"),
                 names);
         Set<String> regressor = Arrays.stream(new DL4JRegressor().params()).map(Param::name).collect(Collectors.toSet());
         assertFalse(regressor.contains("probabilityCol"));

@@ -57,7 +57,8 @@ public final class RowsToArrow implements AutoCloseable {
         StructType schema = b.schema;
         this.featureColumn = Objects.requireNonNull(b.features, "feature column");
         this.featureOrdinal = ordinal(schema, featureColumn);
-        this.features = FeatureWriters.forType(featureColumn, schema.fields()[featureOrdinal].dataType());
+        this.features = FeatureWriters.forType(featureColumn, schema.fields()[featureOrdinal].dataType(),
+            b.maxSequenceLength, b.width);
         this.labelColumn = b.label;
         this.labelOrdinal = labelColumn == null ? -1 : ordinal(schema, labelColumn);
         this.labels = labelColumn == null ? null
@@ -296,6 +297,7 @@ public final class RowsToArrow implements AutoCloseable {
         private int batchRows = DEFAULT_BATCH_ROWS;
         private int width;
         private int partition = BadRowException.UNKNOWN_PARTITION;
+        private int maxSequenceLength;
 
         private Builder(StructType schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -324,6 +326,16 @@ public final class RowsToArrow implements AutoCloseable {
         /** The expected feature width; 0 (the default) takes it from the first row. */
         public Builder width(int width) {
             this.width = width;
+            return this;
+        }
+
+        /**
+         * For a sequence features column ({@code array<array<float>>}): the length every sequence
+         * is padded to; a longer one is a bad row. Rows then hold steps and mask as
+         * {@link FeatureWriters#sequenceWidth} says.
+         */
+        public Builder maxSequenceLength(int steps) {
+            this.maxSequenceLength = steps;
             return this;
         }
 

@@ -318,4 +318,41 @@ class RowsToArrowTest extends AllocatorTest {
             () -> FeatureWriters.requireSupported("f", DataTypes.StringType));
         assertTrue(wrongType.getMessage().contains("feature column 'f' has type string"), wrongType.getMessage());
     }
+
+    @Test
+    void shouldPadSequencesAndWriteTheirMask() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType)),
+            DataTypes.DoubleType);
+        List<Row> rows = List.of(
+            RowFactory.create(List.of(new float[] {1, 2}, new float[] {3, 4}), 0.0),
+            RowFactory.create(JavaConverters.asScalaBuffer(List.<Object>of(new float[] {5, 6})).toSeq(), 1.0));
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").maxSequenceLength(3)
+            .open(allocator)) {
+            List<float[]> out = drain(converter.convert(rows.iterator()), labels);
+            assertEquals(FeatureWriters.sequenceWidth(3, 2), converter.width());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 0, 0, 1, 1, 0}, out.get(0));
+            assertArrayEquals(new float[] {5, 6, 0, 0, 0, 0, 1, 0, 0}, out.get(1));
+        }
+        assertEquals(2, FeatureWriters.sequenceStepWidth(3, 9));
+    }
+
+    @Test
+    void shouldNameTheStepOfABadSequence() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType)),
+            DataTypes.DoubleType);
+        List<Row> tooLong = List.of(RowFactory.create(List.of(new double[] {1}, new double[] {2}, new double[] {3}), 0.0));
+        List<Row> ragged = List.of(RowFactory.create(List.of(new double[] {1, 2}, new double[] {3}), 0.0));
+        List<Row> nan = List.of(RowFactory.create(List.of(new double[] {1, 2}, new double[] {3, Double.NaN}), 0.0));
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").maxSequenceLength(2)
+            .partitionId(1).open(allocator)) {
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(tooLong.get(0)));
+            assertTrue(e.getMessage().contains("3 steps, longer than the maximum sequence length 2"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> converter.check(ragged.get(0)));
+            assertTrue(e.getMessage().contains("step 1: 1 features, expected 2"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> converter.check(nan.get(0)));
+            assertTrue(e.getMessage().contains("step 1: NaN at index 1"), e.getMessage());
+            assertEquals(2, e.row());
+        }
+    }
 }

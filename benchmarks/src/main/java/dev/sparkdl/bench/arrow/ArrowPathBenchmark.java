@@ -47,7 +47,8 @@ import dev.sparkdl.arrow.spark.RowsToArrow;
  * </ol>
  * Prints one {@code RESULT key=value ...} line per measurement and the ratios.
  *
- * <p>Run: {@code benchmarks/run.sh arrow [rows] [width]}.
+ * <p>Run: {@code benchmarks/run.sh arrow [rows] [width] [transform]}; with {@code transform}
+ * only the last measurement runs.
  */
 public final class ArrowPathBenchmark {
     private static final int MINIBATCH = 64;
@@ -64,6 +65,11 @@ public final class ArrowPathBenchmark {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 60_000;
         int width = args.length > 1 ? Integer.parseInt(args[1]) : 784;
         long featureBytes = (long) rows * width * Float.BYTES;
+        boolean transformOnly = args.length > 2 && args[2].equals("transform");
+        if (transformOnly) {
+            runTransform(rows, width);
+            return;
+        }
         List<InternalRow> input = syntheticRows(rows, width);
         StructType schema = new StructType(new StructField[] {
             DataTypes.createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
@@ -112,6 +118,10 @@ public final class ArrowPathBenchmark {
         allocator.close();
         Files.deleteIfExists(localDir);
 
+        runTransform(rows, width);
+    }
+
+    private static void runTransform(int rows, int width) {
         int transformRows = Math.min(rows, TRANSFORM_ROWS);
         System.out.printf("transform: rows=%d width=%d (model vs per-row UDF, local[2])%n", transformRows, width);
         TransformBenchmark.run(transformRows, width, ArrowPathBenchmark::median);
