@@ -4,8 +4,10 @@ import java.util.List;
 
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
@@ -21,6 +23,7 @@ import dev.sparkdl.spark.BatchScorer;
 import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.OutputLayout;
 import dev.sparkdl.train.EpochRecord;
+import dev.sparkdl.train.InputLayout;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.TrainedNetwork;
 
@@ -29,7 +32,7 @@ import dev.sparkdl.train.TrainedNetwork;
  * batched scoring that restores the network once per executor JVM.
  */
 public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
-        implements HasFeaturesCol, HasPredictionCol, HasSequenceParams, MLWritable {
+        implements HasFeaturesCols, HasPredictionCol, HasSequenceParams, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -37,6 +40,8 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     private final Param<String> predictionCol;
     private final IntParam sequenceLength;
     private final IntParam maxSequenceLength;
+    private final StringArrayParam featuresCols;
+    private final IntArrayParam featuresWidths;
     private final TrainedNetwork trained;
     private final int numFeatures;
     private final List<EpochRecord> history;
@@ -56,6 +61,32 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
         maxSequenceLength = new IntParam(this, "maxSequenceLength", MAX_SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
         setDefault(sequenceLength, 0);
         setDefault(maxSequenceLength, 0);
+        featuresCols = new StringArrayParam(this, "featuresCols", FEATURES_COLS_DOC, Validators.distinctNames());
+        featuresWidths = new IntArrayParam(this, "featuresWidths",
+                "values per row of each features column, in input order, as trained (set by fit)");
+        setDefault(featuresCols, new String[0]);
+        setDefault(featuresWidths, new int[0]);
+    }
+
+    @Override
+    public StringArrayParam featuresCols() {
+        return featuresCols;
+    }
+
+    public IntArrayParam featuresWidths() {
+        return featuresWidths;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setFeaturesCols(String... columns) {
+        set(featuresCols, columns);
+        return (M) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    M setFeaturesWidths(int[] widths) {
+        set(featuresWidths, widths);
+        return (M) this;
     }
 
     @Override
@@ -137,8 +168,7 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
 
     @Override
     public StructType transformSchema(StructType schema) {
-        SchemaChecks.requireFeatures(schema, getFeaturesCol());
-        checkSequenceParams(getFeaturesCol(), schema.apply(getFeaturesCol()).dataType());
+        SchemaChecks.requireFeatures(schema, inputColumns(), this);
         return appendOutputs(schema);
     }
 
@@ -147,18 +177,30 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
-        String column = getFeaturesCol();
-        DataType type = dataset.schema().apply(column).dataType();
+        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(),
+                featureColumn(dataset.schema()), outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
+        return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+    }
+
+    /** The features columns read as the fit read them. */
+    private FeatureColumn featureColumn(StructType schema) {
+        List<String> columns = inputColumns();
+        if (columns.size() > 1) {
+            int[] widths = (int[]) getOrDefault(featuresWidths);
+            if (widths.length != columns.size()) {
+                throw new IllegalArgumentException("featuresWidths: " + widths.length + " widths for featuresCols "
+                        + columns + "; the model reads one input per column, as trained");
+            }
+            return new FeatureColumn(columns, widths, 0, InputLayout.multiInput(widths));
+        }
+        String column = columns.get(0);
+        DataType type = schema.apply(column).dataType();
         int maxSteps = FeatureWriters.isSequence(type) ? getMaxSequenceLength() : 0;
         if (FeatureWriters.isSequence(type) && maxSteps == 0) {
             throw new IllegalArgumentException("maxSequenceLength: column '" + column + "' is a sequence column; "
                     + "set maxSequenceLength to the length the model was trained with");
         }
-        FeatureColumn features = new FeatureColumn(column, numFeatures, maxSteps,
-                inputLayout(column, type, numFeatures, maxSteps));
-        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(), features,
-                outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
-        return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+        return new FeatureColumn(column, numFeatures, maxSteps, inputLayout(column, type, numFeatures, maxSteps));
     }
 
     /** One broadcast per model, reused by every transform. */

@@ -28,6 +28,19 @@ final class SchemaChecks {
         FeatureWriters.requireSupported(column, require(schema, column, "features"));
     }
 
+    /** Every features column exists and is readable; sequence params fit the columns. */
+    static void requireFeatures(StructType schema, java.util.List<String> columns, HasSequenceParams sequences) {
+        for (String column : columns) {
+            requireFeatures(schema, column);
+            DataType type = schema.apply(column).dataType();
+            sequences.checkSequenceParams(column, type);
+            if (columns.size() > 1 && (FeatureWriters.isSequence(type) || sequences.getSequenceLength() > 0)) {
+                throw new IllegalArgumentException("featuresCols: column '" + column + "' is read as a sequence, "
+                        + "but sequences are supported with one features column only");
+            }
+        }
+    }
+
     static void requireNumeric(StructType schema, String column, String role) {
         DataType type = require(schema, column, role);
         if (!(type instanceof NumericType)) {

@@ -97,9 +97,8 @@ public final class BatchScorer implements MapPartitionsFunction<Row, Row> {
             this.replica = replica;
             this.allocator = Allocators.child(parent, "scoring-partition-" + partition);
             try {
-                this.converter = RowsToArrow.forSchema(schema).features(features.column()).width(features.width())
-                        .maxSequenceLength(features.maxSequenceLength()).batchRows(batchRows).partitionId(partition)
-                        .open(allocator);
+                this.converter = features.applyTo(RowsToArrow.forSchema(schema)).batchRows(batchRows)
+                        .partitionId(partition).open(allocator);
             } catch (RuntimeException | Error e) {
                 allocator.close();
                 throw e;

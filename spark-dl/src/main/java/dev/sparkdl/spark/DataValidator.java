@@ -75,9 +75,8 @@ public final class DataValidator {
         long bad = 0;
         String first = null;
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "validate-partition-" + partition);
-             RowsToArrow converter = RowsToArrow.forSchema(schema).features(features.column()).label(labels.column())
-                     .width(features.width()).maxSequenceLength(features.maxSequenceLength()).batchRows(1)
-                     .partitionId(partition).open(allocator)) {
+             RowsToArrow converter = features.applyTo(RowsToArrow.forSchema(schema)).label(labels.column())
+                     .batchRows(1).partitionId(partition).open(allocator)) {
             while (it.hasNext()) {
                 Row row = it.next();
                 if (validationIndex >= 0 && !row.isNullAt(validationIndex) && row.getBoolean(validationIndex)) {

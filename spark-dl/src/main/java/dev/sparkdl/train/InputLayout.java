@@ -6,19 +6,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * How the flat {@code [rows x width]} feature matrix of the data path becomes the network's input:
- * as it is, or as recurrent input {@code [rows x stepWidth x steps]} with a features mask.
+ * How the flat {@code [rows x width]} feature matrix of the data path becomes the network's
+ * inputs: as it is, as recurrent input {@code [rows x stepWidth x steps]} with a features mask, or
+ * split by columns into the several inputs of a ComputationGraph.
  */
 public sealed interface InputLayout extends Serializable {
 
     /** Rows as they are: an MLP, or a CNN reading {@code InputType.convolutionalFlat}. */
     InputLayout FLAT = new Flat();
 
-    /** The network input for {@code flat} rows. */
-    INDArray features(INDArray flat);
+    /** The network's inputs, in order, for {@code flat} rows. */
+    INDArray[] inputs(INDArray flat);
 
-    /** The features mask {@code [rows x steps]}, or null when every value is real. */
-    INDArray mask(INDArray flat);
+    /** One features mask per input ({@code [rows x steps]}), or null when every value is real. */
+    INDArray[] masks(INDArray flat);
+
+    /** A ComputationGraph's inputs side by side in each row: input i is {@code widths[i]} values. */
+    static InputLayout multiInput(int... widths) {
+        return new MultiInput(widths.clone());
+    }
 
     /** Fixed-length sequences: a flat array of {@code steps x stepWidth} values, row-major by step. */
     static InputLayout sequence(int steps, int stepWidth) {
@@ -35,12 +41,37 @@ public sealed interface InputLayout extends Serializable {
 
     record Flat() implements InputLayout {
         @Override
-        public INDArray features(INDArray flat) {
-            return flat;
+        public INDArray[] inputs(INDArray flat) {
+            return new INDArray[] {flat};
         }
 
         @Override
-        public INDArray mask(INDArray flat) {
+        public INDArray[] masks(INDArray flat) {
+            return null;
+        }
+    }
+
+    /** Flat inputs of a multi-input graph; each is a copy of its columns, contiguous for the network. */
+    record MultiInput(int[] widths) implements InputLayout {
+        public MultiInput {
+            if (widths.length == 0 || java.util.Arrays.stream(widths).anyMatch(w -> w <= 0)) {
+                throw new IllegalArgumentException("input widths must be positive: " + java.util.Arrays.toString(widths));
+            }
+        }
+
+        @Override
+        public INDArray[] inputs(INDArray flat) {
+            INDArray[] inputs = new INDArray[widths.length];
+            long from = 0;
+            for (int i = 0; i < widths.length; i++) {
+                inputs[i] = flat.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + widths[i])).dup('c');
+                from += widths[i];
+            }
+            return inputs;
+        }
+
+        @Override
+        public INDArray[] masks(INDArray flat) {
             return null;
         }
     }
@@ -63,7 +94,17 @@ public sealed interface InputLayout extends Serializable {
         }
 
         @Override
-        public INDArray features(INDArray flat) {
+        public INDArray[] inputs(INDArray flat) {
+            return new INDArray[] {features(flat)};
+        }
+
+        @Override
+        public INDArray[] masks(INDArray flat) {
+            INDArray mask = mask(flat);
+            return mask == null ? null : new INDArray[] {mask};
+        }
+
+        INDArray features(INDArray flat) {
             long rows = flat.rows();
             INDArray values = flat.get(NDArrayIndex.all(), NDArrayIndex.interval(0, (long) steps * stepWidth));
             INDArray stepsFirst = values.dup('c').reshape('c', rows, steps, stepWidth).permute(0, 2, 1);
@@ -73,8 +114,7 @@ public sealed interface InputLayout extends Serializable {
             return trimmed.dup('c');
         }
 
-        @Override
-        public INDArray mask(INDArray flat) {
+        INDArray mask(INDArray flat) {
             if (!masked) {
                 return null;
             }

@@ -20,6 +20,14 @@ public abstract sealed class NetworkAdapter {
         return this;
     }
 
+    /** The one input (or mask) of a MultiLayerNetwork, or null. */
+    private static INDArray single(INDArray[] arrays) {
+        if (arrays != null && arrays.length != 1) {
+            throw new IllegalArgumentException("a MultiLayerNetwork has one input, not " + arrays.length);
+        }
+        return arrays == null ? null : arrays[0];
+    }
+
     /** A copy reads its features the same way as its original. */
     private NetworkAdapter sameInput(NetworkAdapter copy) {
         return copy.withInput(input);
@@ -118,9 +126,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            net.setInput(input.features(features));
+            net.setInput(single(input.inputs(features)));
             net.setLabels(labels);
-            net.setLayerMaskArrays(input.mask(features), null);
+            net.setLayerMaskArrays(single(input.masks(features)), null);
             net.computeGradientAndScore();
             return net.score();
         }
@@ -152,7 +160,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            return net.output(input.features(features), false, input.mask(features), null);
+            return net.output(single(input.inputs(features)), false, single(input.masks(features)), null);
         }
 
         @Override
@@ -199,10 +207,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            INDArray mask = input.mask(features);
-            graph.setInputs(input.features(features));
+            graph.setInputs(input.inputs(features));
             graph.setLabels(labels);
-            graph.setLayerMaskArrays(mask == null ? null : new INDArray[] {mask}, null);
+            graph.setLayerMaskArrays(input.masks(features), null);
             graph.computeGradientAndScore();
             return graph.score();
         }
@@ -234,9 +241,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            INDArray mask = input.mask(features);
-            return graph.output(false, new INDArray[] {input.features(features)},
-                    mask == null ? null : new INDArray[] {mask})[0];
+            return graph.output(false, input.inputs(features), input.masks(features))[0];
         }
 
         @Override

@@ -355,4 +355,27 @@ class RowsToArrowTest extends AllocatorTest {
             assertEquals(2, e.row());
         }
     }
+
+    @Test
+    void shouldPutSeveralFeatureColumnsSideBySideInOrder() {
+        StructType schema = new StructType(new StructField[] {
+            DataTypes.createStructField("a", VECTOR, true),
+            DataTypes.createStructField("b", DataTypes.createArrayType(DataTypes.FloatType), true),
+            DataTypes.createStructField("y", DataTypes.DoubleType, true)});
+        List<Row> rows = List.of(RowFactory.create(Vectors.dense(1, 2), new float[] {3, 4, 5}, 0.0),
+            RowFactory.create(Vectors.dense(6, 7), new float[] {8, 9, 10}, 1.0),
+            RowFactory.create(Vectors.dense(1, 1), new float[] {1, 1}, 1.0));
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features(List.of("b", "a")).label("y")
+            .partitionId(0).open(allocator)) {
+            Iterator<VectorSchemaRoot> batches = converter.convert(rows.subList(0, 2).iterator());
+            List<float[]> out = drain(batches, labels);
+            assertArrayEquals(new float[] {3, 4, 5, 1, 2}, out.get(0));
+            assertArrayEquals(new float[] {8, 9, 10, 6, 7}, out.get(1));
+            assertArrayEquals(new int[] {3, 2}, converter.widths());
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(rows.get(2)));
+            assertEquals("b", e.column());
+            assertTrue(e.getMessage().contains("length 2, expected 3"), e.getMessage());
+        }
+    }
 }
