@@ -24,6 +24,9 @@ public final class FeatureWriters {
         if (type instanceof UserDefinedType<?> udt && LinalgVectors.isVectorUdt(udt)) {
             return new VectorWriter(udt);
         }
+        if (ImageWriter.isImage(type)) {
+            return new ImageWriter((StructType) type);
+        }
         if (isSequence(type)) {
             if (maxSteps <= 0) {
                 throw new IllegalArgumentException("sequence column '" + column + "' (" + type.simpleString()
@@ -43,7 +46,7 @@ public final class FeatureWriters {
         }
         throw new IllegalArgumentException("feature column '" + column + "' has type " + type.simpleString()
             + "; expected vector (Spark ML VectorUDT), array<float>, array<double>,"
-            + " or a sequence array<array<float>> or array<array<double>>");
+            + " a sequence array<array<float>> or array<array<double>>, or an image (spark.read.format(\"image\"))");
     }
 
     /** Throws {@link IllegalArgumentException} naming {@code column} unless features can be read from {@code type}. */

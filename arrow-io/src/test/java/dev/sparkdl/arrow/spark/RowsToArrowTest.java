@@ -378,4 +378,35 @@ class RowsToArrowTest extends AllocatorTest {
             assertTrue(e.getMessage().contains("length 2, expected 3"), e.getMessage());
         }
     }
+
+    private static final StructType IMAGE = new StructType()
+        .add("origin", DataTypes.StringType, true).add("height", DataTypes.IntegerType, false)
+        .add("width", DataTypes.IntegerType, false).add("nChannels", DataTypes.IntegerType, false)
+        .add("mode", DataTypes.IntegerType, false).add("data", DataTypes.BinaryType, false);
+
+    private static Row image(int height, int width, byte... bgr) {
+        return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+            new Object[] {"file:/x.png", height, width, 3, 16, bgr}, IMAGE);
+    }
+
+    @Test
+    void shouldDecodeImagesToChannelsHeightWidthInSparksChannelOrder() {
+        StructType schema = new StructType().add("img", IMAGE, true).add("y", DataTypes.DoubleType, true);
+        // A 1x2 image: pixel 0 is (B, G, R) = (255, 0, 51), pixel 1 is (0, 102, 0).
+        Row row = RowFactory.create(image(1, 2, (byte) 255, (byte) 0, (byte) 51, (byte) 0, (byte) 102, (byte) 0), 1.0);
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("img").label("y").partitionId(0)
+            .open(allocator)) {
+            List<float[]> out = drain(converter.convert(List.of(row).iterator()), labels);
+            assertArrayEquals(new float[] {1, 0, 0, 0.4f, 0.2f, 0}, out.get(0), 1e-6f);
+            Row bigger = RowFactory.create(image(2, 2, new byte[12]), 0.0);
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(bigger));
+            assertEquals("img", e.column());
+            assertTrue(e.getMessage().contains("image of 2x2x3 (height x width x channels), expected 1x2x3"),
+                e.getMessage());
+            Row truncated = RowFactory.create(image(1, 2, new byte[5]), 0.0);
+            e = assertThrows(BadRowException.class, () -> converter.check(truncated));
+            assertTrue(e.getMessage().contains("image data of 5 bytes, expected 6"), e.getMessage());
+        }
+    }
 }
