@@ -538,7 +538,8 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     /** {@code featuresCols}: one flat input of the graph per column, in order, each as wide as its first value. */
     private FeatureColumn graphInputs(Dataset<Row> selected, NetworkSpec spec) {
         List<String> columns = inputColumns();
-        List<String> inputs = spec.kind() == NetworkKind.COMPUTATION_GRAPH ? spec.graph().getNetworkInputs() : List.of();
+        List<String> inputs = spec.kind() == NetworkKind.COMPUTATION_GRAPH ? spec.graph().getNetworkInputs()
+                : List.of();
         if (inputs.size() != columns.size()) {
             throw new IllegalArgumentException("featuresCols names " + columns.size() + " columns " + columns
                     + " but the network has " + (spec.kind() == NetworkKind.COMPUTATION_GRAPH

@@ -71,8 +71,8 @@ public final class LabelEncoder implements Serializable {
         }
         double label = ((Number) row.get(columnIndex)).doubleValue();
         if (label != Math.rint(label) || label < 0 || label >= numClasses) {
-            throw new BadRowException(column, position, partition, "label " + label + " is not a class: a classifier with "
-                    + numClasses + " classes needs an integer class index in 0.." + (numClasses - 1));
+            throw new BadRowException(column, position, partition, "label " + label + " is not a class: a classifier "
+                    + "with " + numClasses + " classes needs an integer class index in 0.." + (numClasses - 1));
         }
     }
 }

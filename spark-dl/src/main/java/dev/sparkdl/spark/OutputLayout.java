@@ -23,9 +23,8 @@ public enum OutputLayout {
         PredictionBatch predictions(INDArray output, BufferAllocator allocator) {
             int rows = (int) output.rows();
             int k = (int) output.columns();
-            PredictionBatch out = PredictionBatch.allocate(allocator, rows, List.of("rawPrediction", "probability"), k,
-                    "prediction");
-            try {
+            return filled(PredictionBatch.allocate(allocator, rows, List.of("rawPrediction", "probability"), k,
+                    "prediction"), out -> {
                 INDArray probability = out.matrix(1).assign(output);
                 Transforms.relu(probability, false);
                 float[] sums = probability.sum(1).toFloatVector();
@@ -41,11 +40,7 @@ public enum OutputLayout {
                 INDArray raw = out.matrix(0).assign(probability);
                 Transforms.log(Transforms.max(raw, Float.MIN_NORMAL, false), false);
                 out.scalars().assign(probability.argMax(1).reshape(rows, 1).castTo(DataType.DOUBLE));
-                return out;
-            } catch (RuntimeException | Error e) {
-                out.close();
-                throw e;
-            }
+            });
         }
 
         @Override
@@ -59,14 +54,8 @@ public enum OutputLayout {
     REGRESSION(1) {
         @Override
         PredictionBatch predictions(INDArray output, BufferAllocator allocator) {
-            PredictionBatch out = PredictionBatch.allocate(allocator, (int) output.rows(), List.of(), 0, "prediction");
-            try {
-                out.scalars().assign(output.getColumn(0).reshape(output.rows(), 1).castTo(DataType.DOUBLE));
-                return out;
-            } catch (RuntimeException | Error e) {
-                out.close();
-                throw e;
-            }
+            return filled(PredictionBatch.allocate(allocator, (int) output.rows(), List.of(), 0, "prediction"),
+                    out -> out.scalars().assign(output.getColumn(0).reshape(output.rows(), 1).castTo(DataType.DOUBLE)));
         }
 
         @Override
@@ -90,6 +79,17 @@ public enum OutputLayout {
 
     /** Row {@code row} of {@code batch} (from {@link #predictions}) as cells {@code dst[offset ..]}. */
     abstract void cells(ColumnarBatch batch, int row, Object[] dst, int offset);
+
+    /** {@code out} after {@code fill}; closed if filling fails, so no Arrow memory is left behind. */
+    private static PredictionBatch filled(PredictionBatch out, java.util.function.Consumer<PredictionBatch> fill) {
+        try {
+            fill.accept(out);
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
+    }
 
     private static double[] doubles(float[] values) {
         double[] out = new double[values.length];

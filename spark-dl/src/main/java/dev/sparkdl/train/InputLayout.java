@@ -55,7 +55,8 @@ public sealed interface InputLayout extends Serializable {
     record MultiInput(int[] widths) implements InputLayout {
         public MultiInput {
             if (widths.length == 0 || java.util.Arrays.stream(widths).anyMatch(w -> w <= 0)) {
-                throw new IllegalArgumentException("input widths must be positive: " + java.util.Arrays.toString(widths));
+                throw new IllegalArgumentException("input widths must be positive: "
+                        + java.util.Arrays.toString(widths));
             }
         }
 

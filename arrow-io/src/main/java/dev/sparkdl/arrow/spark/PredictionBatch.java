@@ -93,7 +93,8 @@ public final class PredictionBatch implements AutoCloseable {
             scalars.allocateNew(rows);
             scalars.getValidityBuffer().setOne(0, (rows + 7) / 8);
             root.setRowCount(rows);
-            return new PredictionBatch(allocator, root, new StructType(sparkFields.toArray(StructField[]::new)), rows, k);
+            StructType sparkSchema = new StructType(sparkFields.toArray(StructField[]::new));
+            return new PredictionBatch(allocator, root, sparkSchema, rows, k);
         } catch (RuntimeException e) {
             if (root != null) {
                 root.close();

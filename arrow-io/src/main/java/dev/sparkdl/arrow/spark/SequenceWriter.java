@@ -129,7 +129,8 @@ final class SequenceWriter implements FeatureWriter {
     /** Zeroes the steps past the end and writes the mask. */
     private void pad(ArrowBuf dst, long offset, int steps, int stepWidth) {
         long valuesEnd = offset + (long) maxSteps * stepWidth * Float.BYTES;
-        dst.setZero(offset + (long) steps * stepWidth * Float.BYTES, (long) (maxSteps - steps) * stepWidth * Float.BYTES);
+        long stepBytes = (long) stepWidth * Float.BYTES;
+        dst.setZero(offset + steps * stepBytes, (maxSteps - steps) * stepBytes);
         for (int s = 0; s < maxSteps; s++) {
             dst.setFloat(valuesEnd + (long) s * Float.BYTES, s < steps ? 1f : 0f);
         }
