@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a spark-dl benchmark in one command, building what it needs first.
 #   benchmarks/run.sh [fashion-mnist] [--epochs 3 --threads 1,2 ...]   end-to-end training (default)
-#   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
+#   benchmarks/run.sh arrow [rows] [width] [transform]                Arrow data path (transform: only model.transform vs a per-row UDF)
 #   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
 #   benchmarks/run.sh backends [--threads 1,2 --rounds 3 ...]          nd4j-native builds (generic, avx2, avx512, onednn)
 #   benchmarks/run.sh scaling [--allreduce-csv FILE ...]               allreduce cost model fitted, projected to 1024 workers

@@ -10,6 +10,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -23,13 +24,16 @@ import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
+import dev.sparkdl.arrow.spark.FeatureWriters;
 import dev.sparkdl.spark.BarrierTrainer;
 import dev.sparkdl.spark.DataValidator;
 import dev.sparkdl.spark.ExchangeSettings;
 import dev.sparkdl.spark.FitOptions;
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
+import dev.sparkdl.train.InputLayout;
+import dev.sparkdl.train.NetworkKind;
 import dev.sparkdl.train.NetworkSpec;
 import dev.sparkdl.train.TrainingPlan;
 
@@ -41,7 +45,7 @@ import dev.sparkdl.train.TrainingPlan;
  * @param <E> the concrete estimator, so chained setters keep their type
  */
 public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstimator<M, E>> extends Estimator<M>
-        implements HasFeaturesCol, HasLabelCol, HasPredictionCol, TrainingParams, MLWritable {
+        implements HasFeaturesCols, HasLabelCol, HasPredictionCol, HasSequenceParams, TrainingParams, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -67,6 +71,9 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     private final IntParam checkpointInterval;
     private final IntParam keepCheckpoints;
     private final IntParam maxAttempts;
+    private final IntParam sequenceLength;
+    private final StringArrayParam featuresCols;
+    private final IntParam maxSequenceLength;
 
     /** The internal column that marks held-out rows in the data a fit ships to its ranks. */
     static final String VALIDATION_FLAG = "__sparkdl_validation";
@@ -138,6 +145,12 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         setDefault(compression, "none");
         setDefault(compressionThreshold, 1e-3);
         setDefault(compressionTopK, 1000);
+        sequenceLength = new IntParam(this, "sequenceLength", SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        maxSequenceLength = new IntParam(this, "maxSequenceLength", MAX_SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        setDefault(sequenceLength, 0);
+        setDefault(maxSequenceLength, 0);
+        featuresCols = new StringArrayParam(this, "featuresCols", FEATURES_COLS_DOC, Validators.distinctNames());
+        setDefault(featuresCols, new String[0]);
     }
 
     @SuppressWarnings("unchecked")
@@ -220,6 +233,36 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public IntParam maxAttempts() {
         return maxAttempts;
+    }
+
+    @Override
+    public IntParam sequenceLength() {
+        return sequenceLength;
+    }
+
+    @Override
+    public StringArrayParam featuresCols() {
+        return featuresCols;
+    }
+
+    public E setFeaturesCols(String... columns) {
+        set(featuresCols, columns);
+        return self();
+    }
+
+    @Override
+    public IntParam maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    public E setSequenceLength(int value) {
+        set(sequenceLength, value);
+        return self();
+    }
+
+    public E setMaxSequenceLength(int value) {
+        set(maxSequenceLength, value);
+        return self();
     }
 
     public E setCheckpointDir(String value) {
@@ -385,7 +428,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
 
     @Override
     public StructType transformSchema(StructType schema) {
-        SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        SchemaChecks.requireFeatures(schema, inputColumns(), this);
         SchemaChecks.requireNumeric(schema, getLabelCol(), "label");
         if (!isDefined(network)) {
             throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
@@ -407,12 +450,12 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         transformSchema(dataset.schema());
         NetworkSpec spec = NetworkSpec.fromJson(getNetwork());
         Dataset<Row> selected = selectColumns(dataset);
-        boolean validating = selected.schema().size() == 3;
-        int width = featureWidth(selected, spec);
-        FeatureReader features = FeatureReader.forColumn(selected.schema(), getFeaturesCol(), width);
+        boolean validating = List.of(selected.columns()).contains(VALIDATION_FLAG);
+        FeatureColumn features = featureColumn(selected, spec);
         LabelEncoder labels = labelEncoder(selected.schema(), spec);
         JavaRDD<Row> rows = selected.toJavaRDD();
-        DataValidator.Counts counts = DataValidator.validate(rows, features, labels, validating ? 2 : -1);
+        DataValidator.Counts counts = DataValidator.validate(rows, selected.schema(), features, labels,
+                validating ? selected.schema().fieldIndex(VALIDATION_FLAG) : -1);
         int workers = getNumWorkers() > 0 ? getNumWorkers() : dataset.sparkSession().sparkContext().defaultParallelism();
         TrainingPlan plan = TrainingPlan.forRows(counts.trainingRows(), getEpochs(), getBatchSize(), getSeed(),
                 getShuffle(), getEarlyStoppingPatience());
@@ -421,8 +464,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                 new FitOptions(workers, getNativeThreads(), validating ? VALIDATION_FLAG : null, exchange,
                         getCheckpointDir().isEmpty() ? null : getCheckpointDir(), getCheckpointInterval(),
                         getKeepCheckpoints(), getMaxAttempts()));
-        M model = createModel(uid, result, width, labels);
-        return copyValues(model, extractParamMap()).setParent(this);
+        M model = copyValues(createModel(uid, result, features.width(), labels), extractParamMap());
+        // The model reads rows as training did, also where the data decided (sequence length, widths).
+        return model.setMaxSequenceLength(features.maxSequenceLength()).setFeaturesWidths(features.widths())
+                .setParent(this);
     }
 
     /** The exchange's params, checked together (e.g. compression against the training mode). */
@@ -436,42 +481,95 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
      * when {@code validationCol} or {@code validationFraction} asks for validation.
      */
     private Dataset<Row> selectColumns(Dataset<?> dataset) {
-        Column features = dataset.col(getFeaturesCol());
-        Column label = dataset.col(getLabelCol());
+        List<Column> columns = new java.util.ArrayList<>();
+        for (String column : inputColumns()) {
+            columns.add(dataset.col(column));
+        }
+        columns.add(dataset.col(getLabelCol()));
         if (!getValidationCol().isEmpty()) {
             DataType type = SchemaChecks.require(dataset.schema(), getValidationCol(), "validation");
             if (!type.equals(DataTypes.BooleanType)) {
                 throw new IllegalArgumentException("Column '" + getValidationCol() + "' has type " + type.simpleString()
                         + "; validationCol must be boolean (true marks a validation row)");
             }
-            return dataset.select(features, label, dataset.col(getValidationCol()).as(VALIDATION_FLAG));
+            columns.add(dataset.col(getValidationCol()).as(VALIDATION_FLAG));
+            return dataset.select(columns.toArray(Column[]::new));
         }
         if (getValidationFraction() > 0) {
-            return dataset.select(features, label,
-                    functions.rand(getSeed()).lt(getValidationFraction()).as(VALIDATION_FLAG));
+            columns.add(functions.rand(getSeed()).lt(getValidationFraction()).as(VALIDATION_FLAG));
+            return dataset.select(columns.toArray(Column[]::new));
         }
         if (getEarlyStoppingPatience() > 0) {
             throw new IllegalArgumentException("earlyStoppingPatience = " + getEarlyStoppingPatience()
                     + " needs validation rows: set validationFraction or validationCol");
         }
-        return dataset.select(features, label);
+        return dataset.select(columns.toArray(Column[]::new));
     }
 
-    /** The width the network reads, checked against the first row of the data. */
-    private int featureWidth(Dataset<Row> selected, NetworkSpec spec) {
-        List<Row> first = selected.filter(selected.col(getFeaturesCol()).isNotNull()).limit(1).collectAsList();
+    /**
+     * The features column as the network reads it: its width from the first row, and for a sequence
+     * column the length sequences are padded to; checked against the network's input width.
+     */
+    private FeatureColumn featureColumn(Dataset<Row> selected, NetworkSpec spec) {
+        if (inputColumns().size() > 1) {
+            return graphInputs(selected, spec);
+        }
+        String column = getFeaturesCol();
+        List<Row> first = selected.filter(selected.col(column).isNotNull()).limit(1).collectAsList();
         if (first.isEmpty()) {
             throw new IllegalArgumentException(selected.isEmpty()
                     ? "The training DataFrame is empty: there is nothing to fit"
-                    : "Column '" + getFeaturesCol() + "' is null in every row");
+                    : "Column '" + column + "' is null in every row");
         }
-        int dataWidth = FeatureReader.widthOf(first.get(0), 0);
+        DataType type = selected.schema().apply(column).dataType();
+        int maxSteps = FeatureWriters.isSequence(type) ? maxSequenceLength(selected) : 0;
+        int width = FeatureWriters.width(selected.schema(), column, first.get(0), 0, maxSteps);
+        InputLayout layout = inputLayout(column, type, width, maxSteps);
+        long perInput = layout instanceof InputLayout.Sequence sequence ? sequence.stepWidth() : width;
         var networkWidth = spec.inputWidth();
-        if (networkWidth.isPresent() && networkWidth.getAsLong() != dataWidth) {
+        if (networkWidth.isPresent() && networkWidth.getAsLong() != perInput) {
             throw new IllegalArgumentException("network: its input layer expects " + networkWidth.getAsLong()
-                    + " features but column '" + getFeaturesCol() + "' holds " + dataWidth + " values per row");
+                    + " features but column '" + column + "' holds " + perInput + " values per "
+                    + (layout == InputLayout.FLAT ? "row" : "time step"));
         }
-        return dataWidth;
+        return new FeatureColumn(column, width, maxSteps, layout);
+    }
+
+    /** {@code featuresCols}: one flat input of the graph per column, in order, each as wide as its first value. */
+    private FeatureColumn graphInputs(Dataset<Row> selected, NetworkSpec spec) {
+        List<String> columns = inputColumns();
+        List<String> inputs = spec.kind() == NetworkKind.COMPUTATION_GRAPH ? spec.graph().getNetworkInputs()
+                : List.of();
+        if (inputs.size() != columns.size()) {
+            throw new IllegalArgumentException("featuresCols names " + columns.size() + " columns " + columns
+                    + " but the network has " + (spec.kind() == NetworkKind.COMPUTATION_GRAPH
+                    ? inputs.size() + " inputs " + inputs : "one input (a MultiLayerNetwork)")
+                    + "; give one column per ComputationGraph input, in order");
+        }
+        Column allPresent = functions.lit(true);
+        for (String column : columns) {
+            allPresent = allPresent.and(selected.col(column).isNotNull());
+        }
+        List<Row> first = selected.filter(allPresent).limit(1).collectAsList();
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException(selected.isEmpty()
+                    ? "The training DataFrame is empty: there is nothing to fit"
+                    : "No row has a value in every one of the featuresCols " + columns);
+        }
+        int[] widths = new int[columns.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = FeatureWriters.width(selected.schema(), columns.get(i), first.get(0), 0);
+        }
+        return new FeatureColumn(columns, widths, 0, InputLayout.multiInput(widths));
+    }
+
+    /** The param, or when it is 0 the longest sequence of the features column. */
+    private int maxSequenceLength(Dataset<Row> selected) {
+        if (getMaxSequenceLength() > 0) {
+            return getMaxSequenceLength();
+        }
+        Row longest = selected.agg(functions.max(functions.size(selected.col(getFeaturesCol())))).first();
+        return longest.isNullAt(0) ? 1 : Math.max(1, longest.getInt(0));
     }
 
     // ---- persistence ---------------------------------------------------------------------------

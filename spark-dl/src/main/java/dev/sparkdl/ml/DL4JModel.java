@@ -4,19 +4,26 @@ import java.util.List;
 
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
+import dev.sparkdl.arrow.spark.FeatureWriters;
+
 import dev.sparkdl.spark.BatchScorer;
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.OutputLayout;
 import dev.sparkdl.train.EpochRecord;
+import dev.sparkdl.train.InputLayout;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.TrainedNetwork;
 
@@ -25,12 +32,16 @@ import dev.sparkdl.train.TrainedNetwork;
  * batched scoring that restores the network once per executor JVM.
  */
 public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
-        implements HasFeaturesCol, HasPredictionCol, MLWritable {
+        implements HasFeaturesCols, HasPredictionCol, HasSequenceParams, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
     private final Param<String> featuresCol;
     private final Param<String> predictionCol;
+    private final IntParam sequenceLength;
+    private final IntParam maxSequenceLength;
+    private final StringArrayParam featuresCols;
+    private final IntArrayParam featuresWidths;
     private final TrainedNetwork trained;
     private final int numFeatures;
     private final List<EpochRecord> history;
@@ -46,6 +57,58 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
         predictionCol = new Param<>(this, "predictionCol", PREDICTION_COL_DOC, Validators.nonBlank());
         setDefault(featuresCol, "features");
         setDefault(predictionCol, "prediction");
+        sequenceLength = new IntParam(this, "sequenceLength", SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        maxSequenceLength = new IntParam(this, "maxSequenceLength", MAX_SEQUENCE_LENGTH_DOC, Validators.atLeast(0));
+        setDefault(sequenceLength, 0);
+        setDefault(maxSequenceLength, 0);
+        featuresCols = new StringArrayParam(this, "featuresCols", FEATURES_COLS_DOC, Validators.distinctNames());
+        featuresWidths = new IntArrayParam(this, "featuresWidths",
+                "values per row of each features column, in input order, as trained (set by fit)");
+        setDefault(featuresCols, new String[0]);
+        setDefault(featuresWidths, new int[0]);
+    }
+
+    @Override
+    public StringArrayParam featuresCols() {
+        return featuresCols;
+    }
+
+    public IntArrayParam featuresWidths() {
+        return featuresWidths;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setFeaturesCols(String... columns) {
+        set(featuresCols, columns);
+        return (M) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    M setFeaturesWidths(int[] widths) {
+        set(featuresWidths, widths);
+        return (M) this;
+    }
+
+    @Override
+    public IntParam sequenceLength() {
+        return sequenceLength;
+    }
+
+    @Override
+    public IntParam maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setSequenceLength(int value) {
+        set(sequenceLength, value);
+        return (M) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    public M setMaxSequenceLength(int value) {
+        set(maxSequenceLength, value);
+        return (M) this;
     }
 
     @Override
@@ -105,7 +168,7 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
 
     @Override
     public StructType transformSchema(StructType schema) {
-        SchemaChecks.requireFeatures(schema, getFeaturesCol());
+        SchemaChecks.requireFeatures(schema, inputColumns(), this);
         return appendOutputs(schema);
     }
 
@@ -114,10 +177,30 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType output = transformSchema(dataset.schema());
-        FeatureReader features = FeatureReader.forColumn(dataset.schema(), getFeaturesCol(), numFeatures);
-        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), features, outputLayout(),
-                BatchScorer.DEFAULT_BATCH_ROWS);
+        BatchScorer scorer = new BatchScorer(broadcast(dataset.sparkSession()), dataset.schema(),
+                featureColumn(dataset.schema()), outputLayout(), BatchScorer.DEFAULT_BATCH_ROWS);
         return dataset.toDF().mapPartitions(scorer, Encoders.row(output));
+    }
+
+    /** The features columns read as the fit read them. */
+    private FeatureColumn featureColumn(StructType schema) {
+        List<String> columns = inputColumns();
+        if (columns.size() > 1) {
+            int[] widths = (int[]) getOrDefault(featuresWidths);
+            if (widths.length != columns.size()) {
+                throw new IllegalArgumentException("featuresWidths: " + widths.length + " widths for featuresCols "
+                        + columns + "; the model reads one input per column, as trained");
+            }
+            return new FeatureColumn(columns, widths, 0, InputLayout.multiInput(widths));
+        }
+        String column = columns.get(0);
+        DataType type = schema.apply(column).dataType();
+        int maxSteps = FeatureWriters.isSequence(type) ? getMaxSequenceLength() : 0;
+        if (FeatureWriters.isSequence(type) && maxSteps == 0) {
+            throw new IllegalArgumentException("maxSequenceLength: column '" + column + "' is a sequence column; "
+                    + "set maxSequenceLength to the length the model was trained with");
+        }
+        return new FeatureColumn(column, numFeatures, maxSteps, inputLayout(column, type, numFeatures, maxSteps));
     }
 
     /** One broadcast per model, reused by every transform. */

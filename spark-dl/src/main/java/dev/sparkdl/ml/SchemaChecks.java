@@ -8,7 +8,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-import dev.sparkdl.spark.FeatureReader;
+import dev.sparkdl.arrow.spark.FeatureWriters;
 
 /** Schema checks with messages that name the column and what was expected. */
 final class SchemaChecks {
@@ -25,10 +25,19 @@ final class SchemaChecks {
     }
 
     static void requireFeatures(StructType schema, String column) {
-        DataType type = require(schema, column, "features");
-        if (!FeatureReader.isSupported(type)) {
-            throw new IllegalArgumentException("Column '" + column + "' has type " + type.simpleString()
-                    + "; features must be " + FeatureReader.supportedTypes());
+        FeatureWriters.requireSupported(column, require(schema, column, "features"));
+    }
+
+    /** Every features column exists and is readable; sequence params fit the columns. */
+    static void requireFeatures(StructType schema, java.util.List<String> columns, HasSequenceParams sequences) {
+        for (String column : columns) {
+            requireFeatures(schema, column);
+            DataType type = schema.apply(column).dataType();
+            sequences.checkSequenceParams(column, type);
+            if (columns.size() > 1 && (FeatureWriters.isSequence(type) || sequences.getSequenceLength() > 0)) {
+                throw new IllegalArgumentException("featuresCols: column '" + column + "' is read as a sequence, "
+                        + "but sequences are supported with one features column only");
+            }
         }
     }
 

@@ -23,6 +23,13 @@ final class Validators {
         return (Function1<String, Object> & Serializable) value -> Arrays.asList(allowed).contains(value);
     }
 
+    /** Column names: none blank, none repeated. */
+    static Function1<String[], Object> distinctNames() {
+        return (Function1<String[], Object> & Serializable) values -> values != null
+                && Arrays.stream(values).noneMatch(v -> v == null || v.isBlank())
+                && Arrays.stream(values).distinct().count() == values.length;
+    }
+
     static Function1<Object, Object> atLeast(int lowerBound) {
         return (Function1<Object, Object> & Serializable) value -> ((Integer) value) >= lowerBound;
     }

@@ -40,7 +40,7 @@ public final class BarrierTrainer {
      *
      * @param rows the selected feature and label columns (and validation flag), already validated
      */
-    public static TrainingResult fit(Dataset<Row> rows, FeatureReader features, LabelEncoder labels,
+    public static TrainingResult fit(Dataset<Row> rows, FeatureColumn features, LabelEncoder labels,
                                      NetworkSpec spec, TrainingPlan plan, FitOptions options) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext());
         CheckpointStore store = options.checkpointDir() == null ? null
@@ -122,7 +122,7 @@ public final class BarrierTrainer {
         return String.join(" / ", lines);
     }
 
-    private static TrainingResult runStage(JavaSparkContext sc, Dataset<Row> partitioned, FeatureReader features,
+    private static TrainingResult runStage(JavaSparkContext sc, Dataset<Row> partitioned, FeatureColumn features,
                                            LabelEncoder labels, NetworkSpec spec, TrainingPlan plan,
                                            FitOptions options, CheckpointStore store, Checkpoint resume) {
         int workers = options.workers();

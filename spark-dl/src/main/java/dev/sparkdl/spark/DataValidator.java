@@ -4,13 +4,19 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
 
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+import dev.sparkdl.arrow.Allocators;
+import dev.sparkdl.arrow.spark.BadRowException;
+import dev.sparkdl.arrow.spark.RowsToArrow;
 
 /**
- * The pass over the data before training: counts the rows and checks every one with the same
- * readers training uses, so a bad row fails the fit up front, named by column, partition and
- * position, with the number of bad rows in all.
+ * The pass over the data before training: counts the rows and checks every one with the converter
+ * training uses (arrow-io's {@link RowsToArrow}), so a bad row fails the fit up front, named by
+ * column, partition and position, with the number of bad rows in all.
  */
 public final class DataValidator {
 
@@ -32,11 +38,11 @@ public final class DataValidator {
      * Counts rows and held-out rows (where the boolean at {@code validationIndex} is true, when
      * that index is not negative); throws if any row is bad or no row is left to train on.
      */
-    public static Counts validate(JavaRDD<Row> rows, FeatureReader features, LabelEncoder labels,
+    public static Counts validate(JavaRDD<Row> rows, StructType schema, FeatureColumn features, LabelEncoder labels,
                                   int validationIndex) {
         List<PartitionReport> reports = rows.mapPartitionsWithIndex(
-                (partition, it) -> List.of(check(partition, it, features, labels, validationIndex)).iterator(), false)
-                .collect();
+                (partition, it) -> List.of(check(partition, it, schema, features, labels, validationIndex)).iterator(),
+                false).collect();
         long total = 0;
         long held = 0;
         long bad = 0;
@@ -63,31 +69,31 @@ public final class DataValidator {
         return new Counts(total, held);
     }
 
-    private static PartitionReport check(int partition, Iterator<Row> it, FeatureReader features,
+    private static PartitionReport check(int partition, Iterator<Row> it, StructType schema, FeatureColumn features,
                                          LabelEncoder labels, int validationIndex) {
         long held = 0;
-        float[] featureScratch = new float[features.width()];
-        float[] labelScratch = new float[labels.width()];
-        long position = 0;
         long bad = 0;
         String first = null;
-        while (it.hasNext()) {
-            Row row = it.next();
-            if (validationIndex >= 0 && !row.isNullAt(validationIndex) && row.getBoolean(validationIndex)) {
-                held++;
-            }
-            try {
-                features.read(row, featureScratch, 0, partition, position);
-                labels.encode(row, labelScratch, 0, partition, position);
-            } catch (BadRowException e) {
-                bad++;
-                if (first == null) {
-                    first = e.getMessage();
+        try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "validate-partition-" + partition);
+             RowsToArrow converter = features.applyTo(RowsToArrow.forSchema(schema)).label(labels.column())
+                     .batchRows(1).partitionId(partition).open(allocator)) {
+            while (it.hasNext()) {
+                Row row = it.next();
+                if (validationIndex >= 0 && !row.isNullAt(validationIndex) && row.getBoolean(validationIndex)) {
+                    held++;
+                }
+                long position = converter.rowsSeen();
+                try {
+                    converter.check(row);
+                    labels.checkClass(row, partition, position);
+                } catch (BadRowException e) {
+                    bad++;
+                    if (first == null) {
+                        first = e.getMessage();
+                    }
                 }
             }
-            position++;
+            return new PartitionReport(partition, converter.rowsSeen(), bad, first, held);
         }
-        return new PartitionReport(partition, position, bad, first, held);
     }
-
 }

@@ -7,9 +7,13 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 
+import dev.sparkdl.arrow.spark.BadRowException;
+
 /**
- * Turns the label column into the network's target row: a one-hot row of {@code numClasses} for a
- * classifier, the value itself for a regressor. Bad labels are reported with column and position.
+ * The label column and what the network's targets are made of: a class index one-hot encoded into
+ * {@code numClasses} for a classifier, the value itself for a regressor. Values are read (and
+ * checked for null and NaN) by arrow-io's converter; this class adds the classifier's rule that a
+ * label is a class index.
  */
 public final class LabelEncoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -55,24 +59,20 @@ public final class LabelEncoder implements Serializable {
         return numClasses > 0 ? numClasses : 1;
     }
 
-    public void encode(Row row, float[] dst, int offset, int partition, long position) {
-        if (row.isNullAt(columnIndex)) {
-            throw new BadRowException(column, partition, position, "is null");
-        }
-        double label = ((Number) row.get(columnIndex)).doubleValue();
-        if (!Double.isFinite(label)) {
-            throw new BadRowException(column, partition, position, "has a non-finite label " + label);
-        }
+    /**
+     * Checks a classifier's label is a class index; the label is already known to be a finite
+     * number (the converter checked it).
+     *
+     * @param position the row's position in its partition, for the message
+     */
+    public void checkClass(Row row, int partition, long position) {
         if (numClasses == 0) {
-            dst[offset] = (float) label;
             return;
         }
+        double label = ((Number) row.get(columnIndex)).doubleValue();
         if (label != Math.rint(label) || label < 0 || label >= numClasses) {
-            throw new BadRowException(column, partition, position, "has label " + label
-                    + "; a classifier with " + numClasses + " classes needs an integer class index in 0.."
-                    + (numClasses - 1));
+            throw new BadRowException(column, position, partition, "label " + label + " is not a class: a classifier "
+                    + "with " + numClasses + " classes needs an integer class index in 0.." + (numClasses - 1));
         }
-        java.util.Arrays.fill(dst, offset, offset + numClasses, 0f);
-        dst[offset + (int) label] = 1f;
     }
 }

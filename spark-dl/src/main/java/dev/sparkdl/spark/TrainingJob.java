@@ -11,7 +11,7 @@ import dev.sparkdl.train.TrainingPlan;
  * Everything a barrier task needs besides its rows (whose columns {@code schema} describes);
  * small, shipped with the task closure.
  */
-record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureReader features, LabelEncoder labels,
+record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureColumn features, LabelEncoder labels,
                    ExchangeSettings exchange, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
                    int executorCores, int nativeThreads, String progressEndpoint,
                    String progressToken, String validationFlag, CheckpointStore checkpoints,

@@ -45,12 +45,13 @@ final class TrainingTask {
         DeviceBinding.bind(context.resourcesJMap());
         NativeThreads.set(job.threadsFor(ranksOnThisExecutor(context, rank)));
         List<Row> heldOut = new ArrayList<>();
-        Iterator<Row> training = job.validationFlag() == null ? rows : divert(rows, heldOut);
+        Iterator<Row> training = job.validationFlag() == null ? rows
+                : divert(rows, job.schema().fieldIndex(job.validationFlag()), heldOut);
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
              WorkerData data = spill(training, job, rank, allocator);
              Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
-            NetworkAdapter network = start.value().network().restore();
+            NetworkAdapter network = start.value().network().restore().withInput(job.features().layout());
             Checkpoint resume = start.value().resume();
             if (resume != null) {
                 network.restoreTrainingState(resume.updaterState() == null ? null
@@ -136,10 +137,8 @@ final class TrainingTask {
     }
 
     private static PartitionData toArrow(Iterator<Row> rows, TrainingJob job, int rank, BufferAllocator allocator) {
-        try (RowsToArrow converter = RowsToArrow.forSchema(job.schema())
-                .features(job.features().column())
+        try (RowsToArrow converter = job.features().applyTo(RowsToArrow.forSchema(job.schema()))
                 .label(job.labels().column())
-                .width(job.features().width())
                 .partitionId(rank)
                 .open(allocator)) {
             return PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,
@@ -148,8 +147,7 @@ final class TrainingTask {
     }
 
     /** The rows to train on; held-out rows are set aside into {@code heldOut} as they pass. */
-    private static Iterator<Row> divert(Iterator<Row> rows, List<Row> heldOut) {
-        int flag = 2;
+    private static Iterator<Row> divert(Iterator<Row> rows, int flag, List<Row> heldOut) {
         return new Iterator<>() {
             private Row next;
 

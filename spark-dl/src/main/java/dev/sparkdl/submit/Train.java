@@ -253,7 +253,7 @@ public final class Train {
     private MultiLayerConfiguration preset(Dataset<Row> train, String featuresCol, String label, boolean regression,
                                            Map<String, String> options) {
         Row first = train.select(featuresCol).first();
-        int inputs = dev.sparkdl.spark.FeatureReader.widthOf(first, 0);
+        int inputs = dev.sparkdl.arrow.spark.FeatureWriters.width(first.schema(), featuresCol, first, 0);
         int outputs = regression ? 1 : options.containsKey("classes") ? integer(options, "classes")
                 : (int) Math.round(((Number) train.agg(functions.max(label)).first().get(0)).doubleValue()) + 1;
         double learningRate = Double.parseDouble(options.get("learning-rate"));

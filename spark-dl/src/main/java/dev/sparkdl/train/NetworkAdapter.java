@@ -11,6 +11,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * be summed across workers between backprop and the updater (DL4J's own {@code fit} fuses them).
  */
 public abstract sealed class NetworkAdapter {
+    /** How flat feature rows become this network's input; set by the data's owner. */
+    protected InputLayout input = InputLayout.FLAT;
+
+    /** Reads features laid out as {@code layout} from now on (e.g. padded sequences with a mask). */
+    public NetworkAdapter withInput(InputLayout layout) {
+        this.input = java.util.Objects.requireNonNull(layout, "input layout");
+        return this;
+    }
+
+    /** The one input (or mask) of a MultiLayerNetwork, or null. */
+    private static INDArray single(INDArray[] arrays) {
+        if (arrays != null && arrays.length != 1) {
+            throw new IllegalArgumentException("a MultiLayerNetwork has one input, not " + arrays.length);
+        }
+        return arrays == null ? null : arrays[0];
+    }
+
+    /** A copy reads its features the same way as its original. */
+    private NetworkAdapter sameInput(NetworkAdapter copy) {
+        return copy.withInput(input);
+    }
 
     /** A network with the given parameters (copied), or freshly initialised ones when null. */
     public static NetworkAdapter create(NetworkSpec spec, INDArray initialParams) {
@@ -105,8 +126,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            net.setInput(features);
+            net.setInput(single(input.inputs(features)));
             net.setLabels(labels);
+            net.setLayerMaskArrays(single(input.masks(features)), null);
             net.computeGradientAndScore();
             return net.score();
         }
@@ -138,7 +160,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            return net.output(features, false);
+            return net.output(single(input.inputs(features)), false, single(input.masks(features)), null);
         }
 
         @Override
@@ -148,7 +170,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public NetworkAdapter copy() {
-            return new MultiLayer(net.clone());
+            return super.sameInput(new MultiLayer(net.clone()));
         }
 
         @Override
@@ -185,8 +207,9 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
-            graph.setInputs(features);
+            graph.setInputs(input.inputs(features));
             graph.setLabels(labels);
+            graph.setLayerMaskArrays(input.masks(features), null);
             graph.computeGradientAndScore();
             return graph.score();
         }
@@ -218,7 +241,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public INDArray output(INDArray features) {
-            return graph.output(false, features)[0];
+            return graph.output(false, input.inputs(features), input.masks(features))[0];
         }
 
         @Override
@@ -228,7 +251,7 @@ public abstract sealed class NetworkAdapter {
 
         @Override
         public NetworkAdapter copy() {
-            return new Graph(graph.clone());
+            return super.sameInput(new Graph(graph.clone()));
         }
 
         @Override

@@ -45,31 +45,31 @@ class BadInputTest {
     @Test
     void shouldNameNullFeatures() {
         assertFitFails(classifier(), frame(RowFactory.create(null, 1.0)),
-                "Column 'features' is null", "partition 0, row 8", "1 of 9 rows are bad");
+                "column 'features' at row 8 of partition 0: null", "1 of 9 rows are bad");
     }
 
     @Test
     void shouldNameVectorOfWrongLength() {
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, 2, 3), 1.0)),
-                "Column 'features' has length 3 but the network expects 4", "row 8");
+                "column 'features' at row 8", "length 3, expected 4");
     }
 
     @Test
     void shouldNameNaNAndInfiniteFeatures() {
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, Double.NaN, 3, 4), 0.0)),
-                "Column 'features' has a non-finite value NaN at index 1");
+                "column 'features' at row 8", "NaN at index 1");
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, 2, Double.POSITIVE_INFINITY, 4), 0.0)),
-                "non-finite value Infinity at index 2");
+                "infinite value Infinity at index 2");
     }
 
     @Test
     void shouldNameLabelsOutsideTheClasses() {
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, 2, 3, 4), 2.0)),
-                "Column 'label' has label 2.0", "integer class index in 0..1");
+                "column 'label' at row 8", "label 2.0 is not a class", "integer class index in 0..1");
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, 2, 3, 4), 0.5)),
-                "Column 'label' has label 0.5");
+                "label 0.5 is not a class");
         assertFitFails(classifier(), frame(RowFactory.create(Vectors.dense(1, 2, 3, 4), null)),
-                "Column 'label' is null");
+                "column 'label' at row 8 of partition 0: null");
     }
 
     @Test
@@ -92,5 +92,24 @@ class BadInputTest {
     void shouldRejectAnEmptyDataFrame() {
         Dataset<Row> empty = frame().limit(0);
         assertFitFails(classifier(), empty, "empty");
+    }
+
+    private static void assertTransformFails(DL4JModel<?> model, Dataset<Row> data, String... parts) {
+        Exception e = assertThrows(Exception.class, () -> model.transform(data).collectAsList());
+        for (String part : parts) {
+            assertTrue(String.valueOf(e.getMessage()).contains(part),
+                    "message '" + e.getMessage() + "' should contain '" + part + "'");
+        }
+    }
+
+    @Test
+    void shouldNameTheColumnAndRowOfBadFeaturesAtInference() {
+        DL4JClassificationModel model = classifier().fit(frame());
+        assertTransformFails(model, frame(RowFactory.create(null, 1.0)),
+                "column 'features' at row 8 of partition 0: null");
+        assertTransformFails(model, frame(RowFactory.create(Vectors.dense(1, 2, 3), 1.0)),
+                "column 'features' at row 8 of partition 0: length 3, expected 4");
+        assertTransformFails(model, frame(RowFactory.create(Vectors.dense(1, 2, Double.NaN, 4), 1.0)),
+                "column 'features' at row 8 of partition 0: NaN at index 2");
     }
 }

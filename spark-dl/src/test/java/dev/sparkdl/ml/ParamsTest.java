@@ -43,7 +43,7 @@ class ParamsTest {
                 "network", "epochs", "batchSize", "numWorkers", "trainingMode", "seed", "shuffle", "nativeThreads",
                 "validationFraction", "validationCol", "earlyStoppingPatience", "staleness", "compression",
                 "compressionThreshold", "compressionTopK", "checkpointDir", "checkpointInterval", "keepCheckpoints",
-                "maxAttempts"),
+                "maxAttempts", "sequenceLength", "maxSequenceLength", "featuresCols"),
                 names);
         Set<String> regressor = Arrays.stream(new DL4JRegressor().params()).map(Param::name).collect(Collectors.toSet());
         assertFalse(regressor.contains("probabilityCol"));
@@ -102,5 +102,19 @@ class ParamsTest {
         for (String part : parts) {
             assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should name " + part);
         }
+    }
+
+    @Test
+    void shouldValidateTheSequenceAndFeaturesColsParams() {
+        assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier().setSequenceLength(-1));
+        assertThrows(IllegalArgumentException.class, () -> new DL4JRegressor().setMaxSequenceLength(-2));
+        assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier().setFeaturesCols("a", " "));
+        assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier().setFeaturesCols("a", "a"));
+        DL4JClassifier classifier = new DL4JClassifier().setSequenceLength(28).setMaxSequenceLength(5)
+                .setFeaturesCols("a", "b");
+        assertEquals(28, classifier.getSequenceLength());
+        assertEquals(5, classifier.getMaxSequenceLength());
+        assertEquals(java.util.List.of("a", "b"), classifier.inputColumns());
+        assertEquals(java.util.List.of("features"), new DL4JClassifier().inputColumns());
     }
 }

@@ -1,7 +1,8 @@
 package dev.sparkdl.arrow.spark;
 
 /**
- * A row that cannot be training input: null, wrong length, NaN or infinite. Says where it is so
+ * A row that cannot be training or scoring input: null, wrong length, NaN or infinite, or a
+ * label a classifier cannot take. Says where it is so
  * that a user can find it: column, position of the row in its partition (0-based) and partition.
  */
 public final class BadRowException extends IllegalArgumentException {
@@ -14,7 +15,12 @@ public final class BadRowException extends IllegalArgumentException {
     private final long row;
     private final int partition;
 
-    BadRowException(String column, long row, int partition, String reason) {
+    /**
+     * @param row       the row's position in its partition, counting from 0
+     * @param partition the partition id, or {@link #UNKNOWN_PARTITION}
+     * @param reason    what is wrong with the value, e.g. "NaN at index 3"
+     */
+    public BadRowException(String column, long row, int partition, String reason) {
         super("bad value in column '" + column + "' at row " + row
             + (partition == UNKNOWN_PARTITION ? "" : " of partition " + partition) + ": " + reason);
         this.column = column;

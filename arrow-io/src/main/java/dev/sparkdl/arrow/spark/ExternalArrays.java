@@ -37,6 +37,22 @@ final class ExternalArrays {
         throw new BadValue("expected an array, found " + value.getClass().getName());
     }
 
+    /** Element {@code index} of an array value (a sequence's step). */
+    static Object element(Object value, int index) {
+        if (value instanceof WrappedArray<?> wrapped) {
+            return element(wrapped.array(), index);
+        } else if (value instanceof Object[] a) {
+            return a[index];
+        } else if (value instanceof Seq<?> seq) {
+            return seq.apply(index);
+        } else if (value instanceof List<?> list) {
+            return list.get(index);
+        } else if (value instanceof float[] || value instanceof double[]) {
+            throw new BadValue("expected an array of arrays (time steps), found an array of numbers");
+        }
+        throw new BadValue("expected an array, found " + value.getClass().getName());
+    }
+
     static void write(Object value, ArrowBuf dst, long offset, int width) {
         if (value instanceof WrappedArray<?> wrapped) {
             write(wrapped.array(), dst, offset, width);

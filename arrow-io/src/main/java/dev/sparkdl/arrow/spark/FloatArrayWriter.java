@@ -29,7 +29,10 @@ final class FloatArrayWriter implements FeatureWriter {
 
     @Override
     public void write(InternalRow row, int ordinal, ArrowBuf dst, long offset, int width) {
-        ArrayData values = row.getArray(ordinal);
+        writeFloats(row.getArray(ordinal), containsNull, dst, offset, width);
+    }
+
+    static void writeFloats(ArrayData values, boolean containsNull, ArrowBuf dst, long offset, int width) {
         for (int i = 0; i < width; i++) {
             if (containsNull && values.isNullAt(i)) {
                 throw new BadValue("null element at index " + i);

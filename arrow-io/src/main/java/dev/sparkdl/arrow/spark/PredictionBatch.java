@@ -29,13 +29,13 @@ import dev.sparkdl.arrow.Allocators;
 import dev.sparkdl.arrow.Nd4jViews;
 
 /**
- * Model output for {@code rows} rows, in Arrow vectors Spark can read: a {@code [rows x k]}
- * float matrix column ({@code array<float>}, e.g. raw predictions or probabilities) and a
- * double column (e.g. the predicted class or value).
+ * Model output for {@code rows} rows, in Arrow vectors Spark can read: any number of
+ * {@code [rows x k]} float matrix columns ({@code array<float>}, e.g. raw predictions and
+ * probabilities) and one double column (e.g. the predicted class or value).
  *
- * <p>{@link #matrix()} and {@link #scalars()} are ND4J views of the Arrow buffers, so the
- * network's output is copied once, straight into Arrow ({@code matrix().assign(output)}).
- * Spark's {@code ArrowColumnVector} has no accessor for {@code FixedSizeList}, so the matrix
+ * <p>{@link #matrix(int)} and {@link #scalars()} are ND4J views of the Arrow buffers, so the
+ * network's output is copied once, straight into Arrow ({@code matrix(0).assign(output)}).
+ * Spark's {@code ArrowColumnVector} has no accessor for {@code FixedSizeList}, so a matrix
  * is a {@code List<Float4>} whose offsets step by {@code k}: its data is still contiguous.
  *
  * <p>This object owns the vectors; {@link #columnarBatch()} shares them (closing that batch
@@ -63,40 +63,37 @@ public final class PredictionBatch implements AutoCloseable {
     }
 
     /**
-     * Allocates zeroed output for {@code rows} rows: column {@code matrixColumn} of {@code k}
-     * floats per row and column {@code scalarColumn} of one double per row.
+     * Allocates output for {@code rows} rows: the {@code matrixColumns}, each of {@code k} floats
+     * per row, then {@code scalarColumn} of one double per row. Values start undefined: write
+     * every cell.
      */
-    public static PredictionBatch allocate(BufferAllocator parent, int rows, String matrixColumn, int k,
+    public static PredictionBatch allocate(BufferAllocator parent, int rows, List<String> matrixColumns, int k,
                                            String scalarColumn) {
-        if (rows < 0 || k <= 0) {
+        if (rows < 0 || (k <= 0 && !matrixColumns.isEmpty())) {
             throw new IllegalArgumentException("bad output shape [" + rows + " x " + k + "]");
         }
         BufferAllocator allocator = Allocators.child(parent, "predictions");
         VectorSchemaRoot root = null;
         try {
-            Field element = new Field("element", FieldType.notNullable(FLOAT4), null);
-            Field matrix = new Field(matrixColumn, FieldType.notNullable(ArrowType.List.INSTANCE), List.of(element));
-            Field scalar = new Field(scalarColumn, FieldType.notNullable(FLOAT8), null);
-            root = VectorSchemaRoot.create(new Schema(List.of(matrix, scalar)), allocator);
-
-            ListVector list = (ListVector) root.getVector(matrixColumn);
-            list.setInitialCapacity(rows);
-            list.allocateNew();
-            Float4Vector values = (Float4Vector) list.getDataVector();
-            values.allocateNew(rows * k);
-            values.getValidityBuffer().setOne(0, ((long) rows * k + 7) / 8);
-            for (int i = 0; i < rows; i++) {
-                list.startNewValue(i);
-                list.endValue(i, k);
+            List<Field> fields = new ArrayList<>();
+            List<StructField> sparkFields = new ArrayList<>();
+            for (String name : matrixColumns) {
+                Field element = new Field("element", FieldType.notNullable(FLOAT4), null);
+                fields.add(new Field(name, FieldType.notNullable(ArrowType.List.INSTANCE), List.of(element)));
+                sparkFields.add(DataTypes.createStructField(name,
+                    DataTypes.createArrayType(DataTypes.FloatType, false), false));
+            }
+            fields.add(new Field(scalarColumn, FieldType.notNullable(FLOAT8), null));
+            sparkFields.add(DataTypes.createStructField(scalarColumn, DataTypes.DoubleType, false));
+            root = VectorSchemaRoot.create(new Schema(fields), allocator);
+            for (String name : matrixColumns) {
+                allocateMatrix((ListVector) root.getVector(name), rows, k);
             }
             Float8Vector scalars = (Float8Vector) root.getVector(scalarColumn);
             scalars.allocateNew(rows);
             scalars.getValidityBuffer().setOne(0, (rows + 7) / 8);
             root.setRowCount(rows);
-
-            StructType sparkSchema = new StructType(new StructField[] {
-                DataTypes.createStructField(matrixColumn, DataTypes.createArrayType(DataTypes.FloatType, false), false),
-                DataTypes.createStructField(scalarColumn, DataTypes.DoubleType, false)});
+            StructType sparkSchema = new StructType(sparkFields.toArray(StructField[]::new));
             return new PredictionBatch(allocator, root, sparkSchema, rows, k);
         } catch (RuntimeException e) {
             if (root != null) {
@@ -107,19 +104,38 @@ public final class PredictionBatch implements AutoCloseable {
         }
     }
 
+    private static void allocateMatrix(ListVector list, int rows, int k) {
+        list.setInitialCapacity(rows);
+        list.allocateNew();
+        Float4Vector values = (Float4Vector) list.getDataVector();
+        values.allocateNew(rows * k);
+        values.getValidityBuffer().setOne(0, ((long) rows * k + 7) / 8);
+        for (int i = 0; i < rows; i++) {
+            list.startNewValue(i);
+            list.endValue(i, k);
+        }
+    }
+
     public int numRows() {
         return rows;
     }
 
-    /** The {@code [rows x k]} float matrix, a view of the Arrow column: write predictions into it. */
-    public INDArray matrix() {
-        Float4Vector values = (Float4Vector) ((ListVector) root.getVector(0)).getDataVector();
+    /** Matrix column {@code i} as a {@code [rows x k]} float view of its Arrow vector: write predictions into it. */
+    public INDArray matrix(int i) {
+        if (i < 0 || i >= matrixColumns()) {
+            throw new IndexOutOfBoundsException("matrix column " + i + " of " + matrixColumns());
+        }
+        Float4Vector values = (Float4Vector) ((ListVector) root.getVector(i)).getDataVector();
         return Nd4jViews.floatMatrix(values.getDataBuffer(), 0, rows, k);
     }
 
-    /** The {@code [rows x 1]} double column, a view of the Arrow column. */
+    /** The {@code [rows x 1]} double column (the last one), a view of its Arrow vector. */
     public INDArray scalars() {
-        return Nd4jViews.doubleMatrix(((Float8Vector) root.getVector(1)).getDataBuffer(), 0, rows, 1);
+        return Nd4jViews.doubleMatrix(((Float8Vector) root.getVector(matrixColumns())).getDataBuffer(), 0, rows, 1);
+    }
+
+    private int matrixColumns() {
+        return root.getFieldVectors().size() - 1;
     }
 
     /** The Spark schema of {@link #columnarBatch()} and {@link #rows()}. */
@@ -130,7 +146,8 @@ public final class PredictionBatch implements AutoCloseable {
     /** The columns as Spark sees them, over the same memory; valid until {@link #close()}. */
     public ColumnarBatch columnarBatch() {
         if (batch == null) {
-            ColumnVector[] columns = {new ArrowColumnVector(root.getVector(0)), new ArrowColumnVector(root.getVector(1))};
+            ColumnVector[] columns = root.getFieldVectors().stream().map(ArrowColumnVector::new)
+                .toArray(ColumnVector[]::new);
             batch = new ColumnarBatch(columns, rows);
         }
         return batch;
@@ -141,12 +158,18 @@ public final class PredictionBatch implements AutoCloseable {
         return columnarBatch().rowIterator();
     }
 
-    /** External rows {@code (float[] matrixRow, double scalar)}, read through the columnar batch and copied. */
+    /** External rows {@code (float[] matrixRow..., double scalar)}, read through the columnar batch and copied. */
     public List<Row> rows() {
         ColumnarBatch columns = columnarBatch();
+        int matrices = matrixColumns();
         List<Row> out = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {
-            out.add(RowFactory.create(columns.column(0).getArray(i).toFloatArray(), columns.column(1).getDouble(i)));
+            Object[] cells = new Object[matrices + 1];
+            for (int c = 0; c < matrices; c++) {
+                cells[c] = columns.column(c).getArray(i).toFloatArray();
+            }
+            cells[matrices] = columns.column(matrices).getDouble(i);
+            out.add(RowFactory.create(cells));
         }
         return out;
     }

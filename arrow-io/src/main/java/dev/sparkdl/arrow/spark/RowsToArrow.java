@@ -1,6 +1,8 @@
 package dev.sparkdl.arrow.spark;
 
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 
@@ -38,9 +40,14 @@ public final class RowsToArrow implements AutoCloseable {
     public static final int DEFAULT_BATCH_ROWS = 4096;
 
     private final BufferAllocator allocator;
-    private final String featureColumn;
-    private final int featureOrdinal;
-    private final FeatureWriter features;
+    /** The feature columns in order; a row's features are their values side by side. */
+    private final String[] featureColumns;
+    private final int[] featureOrdinals;
+    private final FeatureWriter[] features;
+    /** Values per row of each feature column: given, or learnt from the first row (0 until then). */
+    private final int[] widths;
+    /** Where each column's values start in a row, valid once {@link #width} is known. */
+    private final int[] offsets;
     private final String labelColumn;
     private final int labelOrdinal;
     private final LabelReader labels;
@@ -48,13 +55,31 @@ public final class RowsToArrow implements AutoCloseable {
     private final int partition;
     private int width;
     private VectorSchemaRoot root;
+    private ArrowBuf featureData;
+    private ArrowBuf labelData;
+    private Batches<Row> checker;
     private long rowsSeen;
 
     private RowsToArrow(Builder b, BufferAllocator parent) {
         StructType schema = b.schema;
-        this.featureColumn = Objects.requireNonNull(b.features, "feature column");
-        this.featureOrdinal = ordinal(schema, featureColumn);
-        this.features = FeatureWriters.forType(featureColumn, schema.fields()[featureOrdinal].dataType());
+        Objects.requireNonNull(b.features, "feature column");
+        if (b.features.isEmpty()) {
+            throw new IllegalArgumentException("no feature column");
+        }
+        int columns = b.features.size();
+        if (b.widths.length != 0 && b.widths.length != columns) {
+            throw new IllegalArgumentException(b.widths.length + " widths for " + columns + " feature columns");
+        }
+        this.featureColumns = b.features.toArray(String[]::new);
+        this.featureOrdinals = new int[columns];
+        this.features = new FeatureWriter[columns];
+        this.widths = b.widths.length == 0 ? new int[columns] : b.widths.clone();
+        this.offsets = new int[columns];
+        for (int c = 0; c < columns; c++) {
+            featureOrdinals[c] = ordinal(schema, featureColumns[c]);
+            features[c] = FeatureWriters.forType(featureColumns[c], schema.fields()[featureOrdinals[c]].dataType(),
+                b.maxSequenceLength, widths[c]);
+        }
         this.labelColumn = b.label;
         this.labelOrdinal = labelColumn == null ? -1 : ordinal(schema, labelColumn);
         this.labels = labelColumn == null ? null
@@ -63,10 +88,22 @@ public final class RowsToArrow implements AutoCloseable {
             throw new IllegalArgumentException("batchRows must be positive: " + b.batchRows);
         }
         this.batchRows = b.batchRows;
-        this.width = b.width;
+        if (Arrays.stream(widths).allMatch(w -> w > 0)) {
+            fixWidth();
+        }
         this.partition = b.partition;
         this.allocator = Allocators.child(parent, "rows-to-arrow"
             + (partition == BadRowException.UNKNOWN_PARTITION ? "" : ":partition-" + partition));
+    }
+
+    /** Sets the row width and column offsets once every column's width is known. */
+    private void fixWidth() {
+        int total = 0;
+        for (int c = 0; c < widths.length; c++) {
+            offsets[c] = total;
+            total = Math.addExact(total, widths[c]);
+        }
+        width = total;
     }
 
     private static int ordinal(StructType schema, String column) {
@@ -84,20 +121,40 @@ public final class RowsToArrow implements AutoCloseable {
 
     /** Batches of external rows ({@code Dataset<Row>}, {@code RowFactory}). */
     public Iterator<VectorSchemaRoot> convert(Iterator<Row> rows) {
+        return external(rows);
+    }
+
+    /**
+     * Checks one row as {@link #convert} would convert it, without keeping it: throws
+     * {@link BadRowException} for a bad row. The row position advances either way, so a
+     * caller can check every row of a partition and count the bad ones.
+     */
+    public void check(Row row) {
+        if (checker == null) {
+            checker = external(java.util.Collections.emptyIterator());
+        }
+        try {
+            checker.write(row, 0);
+        } finally {
+            rowsSeen++;
+        }
+    }
+
+    private Batches<Row> external(Iterator<Row> rows) {
         return new Batches<>(rows) {
             @Override
-            boolean featureIsNull(Row row) {
-                return row.isNullAt(featureOrdinal);
+            boolean featureIsNull(Row row, int c) {
+                return row.isNullAt(featureOrdinals[c]);
             }
 
             @Override
-            int featureWidth(Row row) {
-                return features.width(row.get(featureOrdinal));
+            int featureWidth(Row row, int c) {
+                return features[c].width(row.get(featureOrdinals[c]));
             }
 
             @Override
-            void writeFeatures(Row row, ArrowBuf dst, long offset) {
-                features.write(row.get(featureOrdinal), dst, offset, width);
+            void writeFeatures(Row row, int c, ArrowBuf dst, long offset) {
+                features[c].write(row.get(featureOrdinals[c]), dst, offset, widths[c]);
             }
 
             @Override
@@ -120,18 +177,18 @@ public final class RowsToArrow implements AutoCloseable {
     public Iterator<VectorSchemaRoot> convertInternal(Iterator<InternalRow> rows) {
         return new Batches<>(rows) {
             @Override
-            boolean featureIsNull(InternalRow row) {
-                return row.isNullAt(featureOrdinal);
+            boolean featureIsNull(InternalRow row, int c) {
+                return row.isNullAt(featureOrdinals[c]);
             }
 
             @Override
-            int featureWidth(InternalRow row) {
-                return features.width(row, featureOrdinal);
+            int featureWidth(InternalRow row, int c) {
+                return features[c].width(row, featureOrdinals[c]);
             }
 
             @Override
-            void writeFeatures(InternalRow row, ArrowBuf dst, long offset) {
-                features.write(row, featureOrdinal, dst, offset, width);
+            void writeFeatures(InternalRow row, int c, ArrowBuf dst, long offset) {
+                features[c].write(row, featureOrdinals[c], dst, offset, widths[c]);
             }
 
             @Override
@@ -146,9 +203,14 @@ public final class RowsToArrow implements AutoCloseable {
         };
     }
 
-    /** The feature width: given, or taken from the first row; -1 before that. */
+    /** The row width (all feature columns): given, or taken from the first row; -1 before that. */
     public int width() {
         return width > 0 ? width : -1;
+    }
+
+    /** Values per row of each feature column, in order; 0 for one not known yet. */
+    public int[] widths() {
+        return widths.clone();
     }
 
     /** Rows converted so far (the position in the partition of the next row). */
@@ -166,6 +228,8 @@ public final class RowsToArrow implements AutoCloseable {
         if (root != null) {
             root.close();
             root = null;
+            featureData = null;
+            labelData = null;
         }
     }
 
@@ -178,11 +242,11 @@ public final class RowsToArrow implements AutoCloseable {
             this.rows = rows;
         }
 
-        abstract boolean featureIsNull(R row);
+        abstract boolean featureIsNull(R row, int column);
 
-        abstract int featureWidth(R row);
+        abstract int featureWidth(R row, int column);
 
-        abstract void writeFeatures(R row, ArrowBuf dst, long offset);
+        abstract void writeFeatures(R row, int column, ArrowBuf dst, long offset);
 
         abstract boolean labelIsNull(R row);
 
@@ -210,47 +274,57 @@ public final class RowsToArrow implements AutoCloseable {
 
         private VectorSchemaRoot fill() {
             int n = 0;
-            ArrowBuf featureData = null;
-            ArrowBuf labelData = null;
             while (n < batchRows && rows.hasNext()) {
-                R row = rows.next();
-                String column = featureColumn;
-                try {
-                    if (featureIsNull(row)) {
-                        throw new BadValue("null");
-                    }
-                    int rowWidth = featureWidth(row);
-                    if (width <= 0) {
-                        if (rowWidth <= 0) {
-                            throw new BadValue("empty feature vector");
-                        }
-                        width = rowWidth;
-                    } else if (rowWidth != width) {
-                        throw new BadValue("length " + rowWidth + ", expected " + width);
-                    }
-                    if (root == null) {
-                        root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
-                    }
-                    if (featureData == null) {
-                        featureData = TrainingSchema.featureValues(root).getDataBuffer();
-                        labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
-                    }
-                    writeFeatures(row, featureData, (long) n * width * Float.BYTES);
-                    if (labels != null) {
-                        column = labelColumn;
-                        if (labelIsNull(row)) {
-                            throw new BadValue("null");
-                        }
-                        labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
-                    }
-                } catch (BadValue e) {
-                    throw new BadRowException(column, rowsSeen, partition, e.getMessage());
-                }
+                write(rows.next(), n);
                 n++;
                 rowsSeen++;
             }
             root.setRowCount(n);
             return root;
+        }
+
+        /** Converts {@code row} into slot {@code n} of the batch, allocating the batch on the first row. */
+        void write(R row, int n) {
+            String column = featureColumns[0];
+            try {
+                for (int c = 0; c < featureColumns.length; c++) {
+                    column = featureColumns[c];
+                    if (featureIsNull(row, c)) {
+                        throw new BadValue("null");
+                    }
+                    int rowWidth = featureWidth(row, c);
+                    if (widths[c] <= 0) {
+                        if (rowWidth <= 0) {
+                            throw new BadValue("empty feature vector");
+                        }
+                        widths[c] = rowWidth;
+                    } else if (rowWidth != widths[c]) {
+                        throw new BadValue("length " + rowWidth + ", expected " + widths[c]);
+                    }
+                }
+                if (width <= 0) {
+                    fixWidth();
+                }
+                if (root == null) {
+                    root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
+                    // Sized for batchRows once, so these buffers stay put until the root closes.
+                    featureData = TrainingSchema.featureValues(root).getDataBuffer();
+                    labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
+                }
+                for (int c = 0; c < featureColumns.length; c++) {
+                    column = featureColumns[c];
+                    writeFeatures(row, c, featureData, ((long) n * width + offsets[c]) * Float.BYTES);
+                }
+                if (labels != null) {
+                    column = labelColumn;
+                    if (labelIsNull(row)) {
+                        throw new BadValue("null");
+                    }
+                    labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
+                }
+            } catch (BadValue e) {
+                throw new BadRowException(column, rowsSeen, partition, e.getMessage());
+            }
         }
     }
 
@@ -265,18 +339,25 @@ public final class RowsToArrow implements AutoCloseable {
     /** Names the columns and sizes of a {@link RowsToArrow}. */
     public static final class Builder {
         private final StructType schema;
-        private String features;
+        private List<String> features;
         private String label;
         private int batchRows = DEFAULT_BATCH_ROWS;
-        private int width;
+        private int[] widths = {};
         private int partition = BadRowException.UNKNOWN_PARTITION;
+        private int maxSequenceLength;
 
         private Builder(StructType schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
         }
 
         public Builder features(String column) {
-            this.features = column;
+            this.features = List.of(column);
+            return this;
+        }
+
+        /** Several feature columns, whose values sit side by side in each row, in this order. */
+        public Builder features(List<String> columns) {
+            this.features = List.copyOf(columns);
             return this;
         }
 
@@ -295,9 +376,25 @@ public final class RowsToArrow implements AutoCloseable {
             return this;
         }
 
-        /** The expected feature width; 0 (the default) takes it from the first row. */
+        /** The expected feature width of the one feature column; 0 (the default) takes it from the first row. */
         public Builder width(int width) {
-            this.width = width;
+            this.widths = new int[] {width};
+            return this;
+        }
+
+        /** The expected width of each feature column, in order; 0 for one to take from the first row. */
+        public Builder widths(int... widths) {
+            this.widths = widths.clone();
+            return this;
+        }
+
+        /**
+         * For a sequence features column ({@code array<array<float>>}): the length every sequence
+         * is padded to; a longer one is a bad row. Rows then hold steps and mask as
+         * {@link FeatureWriters#sequenceWidth} says.
+         */
+        public Builder maxSequenceLength(int steps) {
+            this.maxSequenceLength = steps;
             return this;
         }
 

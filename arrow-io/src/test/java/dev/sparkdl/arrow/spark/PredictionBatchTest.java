@@ -22,8 +22,8 @@ class PredictionBatchTest extends AllocatorTest {
     @Test
     void shouldExposePredictionsToSparkAsColumnarBatchAndRows() {
         INDArray output = Nd4j.createFromArray(new float[][] {{0.1f, 0.9f}, {0.7f, 0.3f}, {0.5f, 0.5f}});
-        try (PredictionBatch out = PredictionBatch.allocate(allocator, 3, "probability", 2, "prediction")) {
-            out.matrix().assign(output);
+        try (PredictionBatch out = PredictionBatch.allocate(allocator, 3, List.of("probability"), 2, "prediction")) {
+            out.matrix(0).assign(output);
             out.scalars().assign(output.argMax(1).reshape(3, 1).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
 
             ColumnarBatch batch = out.columnarBatch();
@@ -50,19 +50,38 @@ class PredictionBatchTest extends AllocatorTest {
 
     @Test
     void shouldWriteThroughTheMatrixViewWithoutACopy() {
-        try (PredictionBatch out = PredictionBatch.allocate(allocator, 4, "raw", 3, "prediction")) {
-            INDArray view = out.matrix();
+        try (PredictionBatch out = PredictionBatch.allocate(allocator, 4, List.of("raw"), 3, "prediction")) {
+            INDArray view = out.matrix(0);
             view.putScalar(3, 2, 6.5f);
             assertEquals(6.5f, out.columnarBatch().column(0).getArray(3).getFloat(2));
-            assertEquals(view.data().address(), out.matrix().data().address());
+            assertEquals(view.data().address(), out.matrix(0).data().address());
         }
     }
 
     @Test
     void shouldHandleAnEmptyBatch() {
-        try (PredictionBatch out = PredictionBatch.allocate(allocator, 0, "raw", 3, "prediction")) {
+        try (PredictionBatch out = PredictionBatch.allocate(allocator, 0, List.of("raw"), 3, "prediction")) {
             assertEquals(0, out.columnarBatch().numRows());
             assertEquals(List.of(), out.rows());
+        }
+    }
+
+    @Test
+    void shouldHoldSeveralMatrixColumnsOrNone() {
+        try (PredictionBatch out = PredictionBatch.allocate(allocator, 2, List.of("raw", "probability"), 2, "p")) {
+            out.matrix(0).assign(Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}}));
+            out.matrix(1).assign(Nd4j.createFromArray(new float[][] {{5, 6}, {7, 8}}));
+            out.scalars().assign(9);
+            assertEquals("struct<raw:array<float>,probability:array<float>,p:double>", out.sparkSchema().simpleString());
+            Row second = out.rows().get(1);
+            assertArrayEquals(new float[] {3, 4}, (float[]) second.get(0));
+            assertArrayEquals(new float[] {7, 8}, (float[]) second.get(1));
+            assertEquals(9.0, second.getDouble(2));
+        }
+        try (PredictionBatch out = PredictionBatch.allocate(allocator, 2, List.of(), 0, "prediction")) {
+            out.scalars().assign(Nd4j.createFromArray(new double[][] {{1.5}, {2.5}}));
+            assertEquals(2.5, out.columnarBatch().column(0).getDouble(1));
+            assertEquals(1, out.columnarBatch().numCols());
         }
     }
 }

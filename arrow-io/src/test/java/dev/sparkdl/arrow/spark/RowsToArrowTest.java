@@ -283,4 +283,130 @@ class RowsToArrowTest extends AllocatorTest {
             assertTrue(e.getMessage().contains("sparse index 5 outside [0, 2)"), e.getMessage());
         }
     }
+
+    @Test
+    void shouldCheckEveryRowAndKeepCountingPastABadOne() {
+        List<Row> rows = List.of(RowFactory.create(Vectors.dense(1, 2), 0.0), RowFactory.create(null, 0.0),
+            RowFactory.create(Vectors.dense(1, Double.NaN), 1.0), RowFactory.create(Vectors.dense(3, 4), 1.0));
+        List<String> problems = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema(VECTOR, DataTypes.DoubleType)).features("f")
+            .label("y").batchRows(1).partitionId(4).open(allocator)) {
+            for (Row row : rows) {
+                try {
+                    converter.check(row);
+                } catch (BadRowException e) {
+                    problems.add(e.row() + ":" + e.getMessage());
+                }
+            }
+            assertEquals(4, converter.rowsSeen());
+        }
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("1:") && problems.get(0).endsWith("partition 4: null"), problems.get(0));
+        assertTrue(problems.get(1).startsWith("2:") && problems.get(1).contains("NaN at index 1"), problems.get(1));
+    }
+
+    @Test
+    void shouldTellTheWidthOfARowThroughTheColumnsConverter() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType);
+        assertEquals(3, FeatureWriters.width(schema, "f", RowFactory.create(new double[] {1, 2, 3}, 0.0), 0));
+        assertEquals(5, FeatureWriters.width(schema(VECTOR, DataTypes.DoubleType), "f",
+            RowFactory.create(Vectors.sparse(5, new int[] {1}, new double[] {2}), 0.0), 0));
+        BadRowException e = assertThrows(BadRowException.class,
+            () -> FeatureWriters.width(schema, "f", RowFactory.create(null, 0.0), 7));
+        assertEquals(7, e.row());
+        IllegalArgumentException wrongType = assertThrows(IllegalArgumentException.class,
+            () -> FeatureWriters.requireSupported("f", DataTypes.StringType));
+        assertTrue(wrongType.getMessage().contains("feature column 'f' has type string"), wrongType.getMessage());
+    }
+
+    @Test
+    void shouldPadSequencesAndWriteTheirMask() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType)),
+            DataTypes.DoubleType);
+        List<Row> rows = List.of(
+            RowFactory.create(List.of(new float[] {1, 2}, new float[] {3, 4}), 0.0),
+            RowFactory.create(JavaConverters.asScalaBuffer(List.<Object>of(new float[] {5, 6})).toSeq(), 1.0));
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").maxSequenceLength(3)
+            .open(allocator)) {
+            List<float[]> out = drain(converter.convert(rows.iterator()), labels);
+            assertEquals(FeatureWriters.sequenceWidth(3, 2), converter.width());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 0, 0, 1, 1, 0}, out.get(0));
+            assertArrayEquals(new float[] {5, 6, 0, 0, 0, 0, 1, 0, 0}, out.get(1));
+        }
+        assertEquals(2, FeatureWriters.sequenceStepWidth(3, 9));
+    }
+
+    @Test
+    void shouldNameTheStepOfABadSequence() {
+        StructType schema = schema(DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType)),
+            DataTypes.DoubleType);
+        List<Row> tooLong = List.of(RowFactory.create(List.of(new double[] {1}, new double[] {2}, new double[] {3}), 0.0));
+        List<Row> ragged = List.of(RowFactory.create(List.of(new double[] {1, 2}, new double[] {3}), 0.0));
+        List<Row> nan = List.of(RowFactory.create(List.of(new double[] {1, 2}, new double[] {3, Double.NaN}), 0.0));
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("f").label("y").maxSequenceLength(2)
+            .partitionId(1).open(allocator)) {
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(tooLong.get(0)));
+            assertTrue(e.getMessage().contains("3 steps, longer than the maximum sequence length 2"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> converter.check(ragged.get(0)));
+            assertTrue(e.getMessage().contains("step 1: 1 features, expected 2"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> converter.check(nan.get(0)));
+            assertTrue(e.getMessage().contains("step 1: NaN at index 1"), e.getMessage());
+            assertEquals(2, e.row());
+        }
+    }
+
+    @Test
+    void shouldPutSeveralFeatureColumnsSideBySideInOrder() {
+        StructType schema = new StructType(new StructField[] {
+            DataTypes.createStructField("a", VECTOR, true),
+            DataTypes.createStructField("b", DataTypes.createArrayType(DataTypes.FloatType), true),
+            DataTypes.createStructField("y", DataTypes.DoubleType, true)});
+        List<Row> rows = List.of(RowFactory.create(Vectors.dense(1, 2), new float[] {3, 4, 5}, 0.0),
+            RowFactory.create(Vectors.dense(6, 7), new float[] {8, 9, 10}, 1.0),
+            RowFactory.create(Vectors.dense(1, 1), new float[] {1, 1}, 1.0));
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features(List.of("b", "a")).label("y")
+            .partitionId(0).open(allocator)) {
+            Iterator<VectorSchemaRoot> batches = converter.convert(rows.subList(0, 2).iterator());
+            List<float[]> out = drain(batches, labels);
+            assertArrayEquals(new float[] {3, 4, 5, 1, 2}, out.get(0));
+            assertArrayEquals(new float[] {8, 9, 10, 6, 7}, out.get(1));
+            assertArrayEquals(new int[] {3, 2}, converter.widths());
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(rows.get(2)));
+            assertEquals("b", e.column());
+            assertTrue(e.getMessage().contains("length 2, expected 3"), e.getMessage());
+        }
+    }
+
+    private static final StructType IMAGE = new StructType()
+        .add("origin", DataTypes.StringType, true).add("height", DataTypes.IntegerType, false)
+        .add("width", DataTypes.IntegerType, false).add("nChannels", DataTypes.IntegerType, false)
+        .add("mode", DataTypes.IntegerType, false).add("data", DataTypes.BinaryType, false);
+
+    private static Row image(int height, int width, byte... bgr) {
+        return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+            new Object[] {"file:/x.png", height, width, 3, 16, bgr}, IMAGE);
+    }
+
+    @Test
+    void shouldDecodeImagesToChannelsHeightWidthInSparksChannelOrder() {
+        StructType schema = new StructType().add("img", IMAGE, true).add("y", DataTypes.DoubleType, true);
+        // A 1x2 image: pixel 0 is (B, G, R) = (255, 0, 51), pixel 1 is (0, 102, 0).
+        Row row = RowFactory.create(image(1, 2, (byte) 255, (byte) 0, (byte) 51, (byte) 0, (byte) 102, (byte) 0), 1.0);
+        List<Float> labels = new ArrayList<>();
+        try (RowsToArrow converter = RowsToArrow.forSchema(schema).features("img").label("y").partitionId(0)
+            .open(allocator)) {
+            List<float[]> out = drain(converter.convert(List.of(row).iterator()), labels);
+            assertArrayEquals(new float[] {1, 0, 0, 0.4f, 0.2f, 0}, out.get(0), 1e-6f);
+            Row bigger = RowFactory.create(image(2, 2, new byte[12]), 0.0);
+            BadRowException e = assertThrows(BadRowException.class, () -> converter.check(bigger));
+            assertEquals("img", e.column());
+            assertTrue(e.getMessage().contains("image of 2x2x3 (height x width x channels), expected 1x2x3"),
+                e.getMessage());
+            Row truncated = RowFactory.create(image(1, 2, new byte[5]), 0.0);
+            e = assertThrows(BadRowException.class, () -> converter.check(truncated));
+            assertTrue(e.getMessage().contains("image data of 5 bytes, expected 6"), e.getMessage());
+        }
+    }
 }

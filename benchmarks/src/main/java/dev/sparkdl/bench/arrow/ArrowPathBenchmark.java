@@ -41,17 +41,22 @@ import dev.sparkdl.arrow.spark.RowsToArrow;
  *       {@code DataSet.merge} per minibatch);</li>
  *   <li>a later epoch re-read from the mapped spill file against a plain memcpy of the same bytes;</li>
  *   <li>per-epoch costs: in-order views, shuffled gathers, and an ND4J reduction over views
- *       against the same reduction over arrays ND4J owns.</li>
+ *       against the same reduction over arrays ND4J owns;</li>
+ *   <li>{@code transform} of a model against a per-row UDF calling {@code network.output}
+ *       ({@link TransformBenchmark}).</li>
  * </ol>
  * Prints one {@code RESULT key=value ...} line per measurement and the ratios.
  *
- * <p>Run: {@code benchmarks/run.sh arrow [rows] [width]}.
+ * <p>Run: {@code benchmarks/run.sh arrow [rows] [width] [transform]}; with {@code transform}
+ * only the last measurement runs.
  */
 public final class ArrowPathBenchmark {
     private static final int MINIBATCH = 64;
     private static final int ARROW_BATCH_ROWS = 4096;
     private static final int WARMUP = 1;
     private static final int RUNS = 3;
+    /** The per-row UDF baseline is slow; this many rows keep it to seconds. */
+    private static final int TRANSFORM_ROWS = 20_000;
 
     private ArrowPathBenchmark() {
     }
@@ -60,6 +65,11 @@ public final class ArrowPathBenchmark {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 60_000;
         int width = args.length > 1 ? Integer.parseInt(args[1]) : 784;
         long featureBytes = (long) rows * width * Float.BYTES;
+        boolean transformOnly = args.length > 2 && args[2].equals("transform");
+        if (transformOnly) {
+            runTransform(rows, width);
+            return;
+        }
         List<InternalRow> input = syntheticRows(rows, width);
         StructType schema = new StructType(new StructField[] {
             DataTypes.createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), false),
@@ -107,6 +117,14 @@ public final class ArrowPathBenchmark {
         }
         allocator.close();
         Files.deleteIfExists(localDir);
+
+        runTransform(rows, width);
+    }
+
+    private static void runTransform(int rows, int width) {
+        int transformRows = Math.min(rows, TRANSFORM_ROWS);
+        System.out.printf("transform: rows=%d width=%d (model vs per-row UDF, local[2])%n", transformRows, width);
+        TransformBenchmark.run(transformRows, width, ArrowPathBenchmark::median);
     }
 
     private static List<InternalRow> syntheticRows(int rows, int width) {
