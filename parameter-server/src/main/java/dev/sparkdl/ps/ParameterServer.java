@@ -155,6 +155,15 @@ public final class ParameterServer implements AutoCloseable
     }
 
     /**
+     * @return how many clocks the parameters of the last pull lag behind this worker's own clock: how far it
+     *     runs ahead of the slowest worker (0 when synchronous, at most the staleness bound).
+     */
+    public long staleness()
+    {
+        return client.clock() - client.pulledClock();
+    }
+
+    /**
      * Push this worker's gradient as its next clock and pull fresh parameters.
      *
      * @param gradient full flattened gradient, a SUM over {@code rows} rows (read only).

@@ -31,6 +31,14 @@ public interface GradientExchange extends AutoCloseable {
         }
     }
 
+    /**
+     * How many clocks the parameters this rank got at its last step lag behind its own clock, i.e. how far it
+     * runs ahead of the slowest rank; NaN for a synchronous mode, where there is no such lag.
+     */
+    default double staleness() {
+        return Double.NaN;
+    }
+
     /** Payload bytes this rank has sent so far. */
     default long bytesSent() {
         return 0;

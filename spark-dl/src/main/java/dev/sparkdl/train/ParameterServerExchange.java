@@ -144,6 +144,11 @@ public final class ParameterServerExchange implements GradientExchange {
     }
 
     @Override
+    public double staleness() {
+        return server.staleness();
+    }
+
+    @Override
     public long bytesSent() {
         return server.bytesPushed() + server.bytesPulled();
     }

@@ -63,12 +63,15 @@ public final class WorkerLoop {
         double bestMetric = Double.NaN;
         INDArray bestParams = null;
         int epochsWithoutImprovement = 0;
+        boolean tracksStaleness = !Double.isNaN(exchange.staleness());
         for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
             int[] order = epochOrder(epoch);
             long startNs = System.nanoTime();
             long exchangeNs = 0;
             double lossSum = 0;
             long samples = 0;
+            double stalenessSum = 0;
+            int stepsRun = 0;
             // A resumed epoch keeps its row order and skips the steps its checkpoint already holds.
             int firstStep = resume != null && epoch == firstEpoch ? resume.stepInEpoch() : 0;
             for (int s = firstStep; s < plan.stepsPerEpoch(); s++) {
@@ -83,6 +86,10 @@ public final class WorkerLoop {
                 int globalRows = (int) stepStats[STAT_ROWS];
                 lossSum += stepStats[STAT_LOSS_SUM];
                 samples += globalRows;
+                if (tracksStaleness) {
+                    stalenessSum += exchange.staleness();
+                }
+                stepsRun++;
                 step++;
                 if (checkpoints != null && checkpoints.intervalSteps() > 0 && step % checkpoints.intervalSteps() == 0
                         && s + 1 < plan.stepsPerEpoch()) {
@@ -95,9 +102,10 @@ public final class WorkerLoop {
             }
             network.incrementEpoch();
             double[] validated = validate();
+            double staleness = tracksStaleness ? meanOverRanks(stalenessSum, stepsRun) : Double.NaN;
             double seconds = (System.nanoTime() - startNs) / 1e9;
             EpochRecord record = new EpochRecord(epoch + 1, step, samples > 0 ? lossSum / samples : Double.NaN,
-                    samples, seconds, exchangeNs / 1e9, validated[0], validated[1], exchange.bytesSent());
+                    samples, seconds, exchangeNs / 1e9, validated[0], validated[1], exchange.bytesSent(), staleness);
             history.add(record);
             if (exchange.rank() == 0) {
                 progress.epochFinished(record);
@@ -129,6 +137,13 @@ public final class WorkerLoop {
         double[] sums = validation.localSums(network);
         exchange.sumStats(sums);
         return validation.merge(sums);
+    }
+
+    /** The mean of a per-step figure over every rank's steps, the same on every rank. */
+    private double meanOverRanks(double sum, int steps) throws InterruptedException {
+        double[] sums = {sum, steps};
+        exchange.sumStats(sums);
+        return sums[1] > 0 ? sums[0] / sums[1] : Double.NaN;
     }
 
     private boolean improves(double metric, double best) {
