@@ -34,6 +34,13 @@ final class TrainingTask {
      */
     static volatile java.util.function.BiConsumer<Integer, Integer> stepFault;
 
+    /**
+     * Milliseconds rank r sleeps while it reads the rows of its s-th step (counted from 0 over the fit),
+     * as (rank, s); tests in local mode set it to make a rank compute slower than its peers. The sleep
+     * falls in local backprop, outside the exchange's timing. Null otherwise.
+     */
+    static volatile java.util.function.ToLongBiFunction<Integer, Long> stepDelayMs;
+
     private TrainingTask() {
     }
 
@@ -47,7 +54,7 @@ final class TrainingTask {
         List<Row> heldOut = new ArrayList<>();
         Iterator<Row> training = job.validationFlag() == null ? rows : divert(rows, heldOut);
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
-             WorkerData data = spill(training, job, rank, allocator);
+             WorkerData data = withDelay(spill(training, job, rank, allocator), rank);
              Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
             NetworkAdapter network = start.value().network().restore();
@@ -100,6 +107,46 @@ final class TrainingTask {
             public void stepFinished(int epoch, int step, int steps, double loss, long samples, double seconds) {
                 fault.accept(epoch, step);
                 sink.stepFinished(epoch, step, steps, loss, samples, seconds);
+            }
+        };
+    }
+
+    private static WorkerData withDelay(WorkerData data, int rank) {
+        var delay = stepDelayMs;
+        if (delay == null) {
+            return data;
+        }
+        return new WorkerData() {
+            private long steps;
+
+            @Override
+            public int numRows() {
+                return data.numRows();
+            }
+
+            @Override
+            public int featureWidth() {
+                return data.featureWidth();
+            }
+
+            @Override
+            public int labelWidth() {
+                return data.labelWidth();
+            }
+
+            @Override
+            public dev.sparkdl.arrow.MiniBatch batch(int[] rows) {
+                try {
+                    Thread.sleep(delay.applyAsLong(rank, steps++));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return data.batch(rows);
+            }
+
+            @Override
+            public void close() {
+                data.close();
             }
         };
     }
