@@ -3,6 +3,8 @@
 #   benchmarks/run.sh [fashion-mnist] [--epochs 3 --threads 1,2 ...]   end-to-end training (default)
 #   benchmarks/run.sh arrow [rows] [width]                            Arrow data path
 #   benchmarks/run.sh allreduce [--sizes 1M,4M,16M --ranks 2 ...]     ring allreduce vs treeAggregate and loopback bounds
+#   benchmarks/run.sh ps [--sizes 1M,16M --ranks 2,4 --epochs 6 --train-limit 0 --target 0.85 ...]
+#                                                                     parameter server: push/pull, codecs, time to accuracy
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +16,8 @@ case "$what" in
   fashion-mnist) main=dev.sparkdl.bench.e2e.FashionMnistBenchmark ;;
   arrow)         main=dev.sparkdl.bench.arrow.ArrowPathBenchmark ;;
   allreduce)     main=dev.sparkdl.bench.collective.AllreduceBenchmark ;;
-  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce] [options]" >&2; exit 2 ;;
+  ps)            main=dev.sparkdl.bench.ps.ParameterServerBenchmark ;;
+  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|ps] [options]" >&2; exit 2 ;;
 esac
 
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find benchmarks/src/main spark-dl/src/main \

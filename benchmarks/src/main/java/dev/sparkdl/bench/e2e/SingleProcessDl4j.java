@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * asynchronous prefetch (it would only copy batches that are already in memory, on one more thread),
  * so the timed loop is DL4J's fit alone: the most favourable setting for the baseline.
  */
-final class SingleProcessDl4j {
+public final class SingleProcessDl4j {
     private final DataSet train;
     private final DataSet test;
 
@@ -96,7 +96,7 @@ final class SingleProcessDl4j {
         };
     }
 
-    private static DataSet toDataSet(Dataset<Row> frame, int classes) {
+    public static DataSet toDataSet(Dataset<Row> frame, int classes) {
         List<Row> rows = frame.select("features", "label").collectAsList();
         int width = ((Vector) rows.get(0).get(0)).size();
         float[] features = new float[rows.size() * width];
