@@ -82,7 +82,7 @@ final class TrainingTask {
         List<EpochRecord> history;
         try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
                 : null) {
-            CheckpointSink checkpoints = rank == 0 && job.checkpoints() != null ? checkpointSink(job) : null;
+            CheckpointSink checkpoints = job.checkpoints() != null ? checkpointSink(job) : null;
             history = new WorkerLoop(network, data, job.plan(), exchange,
                     withFault(progress != null ? progress : ProgressSink.NONE), validation, resume, checkpoints).run();
         }
@@ -151,7 +151,7 @@ final class TrainingTask {
         };
     }
 
-    /** Rank 0's checkpoints: the full updater state in allreduce mode, parameters only with a parameter server. */
+    /** Rank 0's checkpoints: parameters and the whole updater state (gathered from the shard owners in PS mode). */
     private static CheckpointSink checkpointSink(TrainingJob job) {
         return new CheckpointSink() {
             @Override
@@ -160,11 +160,11 @@ final class TrainingTask {
             }
 
             @Override
-            public void save(int epochsDone, int stepInEpoch, long globalStep, NetworkAdapter network,
-                             List<EpochRecord> history) {
-                INDArray updater = job.exchange().parameterServer() ? null : network.updaterState();
+            public void save(int epochsDone, int stepInEpoch, long globalStep, int iteration,
+                             GradientExchange.TrainingState state, List<EpochRecord> history) {
+                INDArray updater = state.updaterState();
                 job.checkpoints().write(new Checkpoint(job.spec().json(), epochsDone, stepInEpoch, globalStep,
-                        network.iteration(), List.copyOf(history), TrainedNetwork.toBytes(network.params()),
+                        iteration, List.copyOf(history), TrainedNetwork.toBytes(state.params()),
                         updater == null ? null : TrainedNetwork.toBytes(updater)));
             }
         };

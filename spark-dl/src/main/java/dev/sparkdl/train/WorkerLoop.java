@@ -38,7 +38,8 @@ public final class WorkerLoop {
      *                   above 0 the loop stops after that many epochs without a better validation
      *                   metric and restores the best parameters
      * @param resume      where a previous attempt stood (the network already holds its state), or null
-     * @param checkpoints where to save checkpoints (rank 0 only), or null
+     * @param checkpoints where to save checkpoints, or null; given to every rank (gathering the state may be
+     *                    collective), only rank 0 writes
      */
     public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
                       ProgressSink progress, Validation validation, Checkpoint resume, CheckpointSink checkpoints) {
@@ -93,7 +94,7 @@ public final class WorkerLoop {
                 step++;
                 if (checkpoints != null && checkpoints.intervalSteps() > 0 && step % checkpoints.intervalSteps() == 0
                         && s + 1 < plan.stepsPerEpoch()) {
-                    checkpoints.save(epoch, s + 1, step, network, history);
+                    checkpoint(epoch, s + 1, step, history);
                 }
                 if (exchange.rank() == 0) {
                     progress.stepFinished(epoch + 1, s + 1, plan.stepsPerEpoch(), samples > 0 ? lossSum / samples : Double.NaN,
@@ -111,7 +112,7 @@ public final class WorkerLoop {
                 progress.epochFinished(record);
             }
             if (checkpoints != null) {
-                checkpoints.save(epoch + 1, 0, step, network, history);
+                checkpoint(epoch + 1, 0, step, history);
             }
             if (plan.earlyStoppingPatience() > 0) {
                 // Every rank sees the same merged metric, so every rank stops at the same epoch.
@@ -128,6 +129,14 @@ public final class WorkerLoop {
             network.params().assign(bestParams);
         }
         return history;
+    }
+
+    private void checkpoint(int epochsDone, int stepInEpoch, long step, List<EpochRecord> history)
+            throws InterruptedException {
+        GradientExchange.TrainingState state = exchange.checkpointState(network);
+        if (exchange.rank() == 0) {
+            checkpoints.save(epochsDone, stepInEpoch, step, network.iteration(), state, history);
+        }
     }
 
     private double[] validate() throws InterruptedException {
