@@ -63,7 +63,7 @@ public final class ParameterServerBenchmark {
             opts.put(args[i].substring(2), args[i + 1]);
         }
         long[] sizes = Arrays.stream(opts.getOrDefault("sizes", "1M,16M").split(","))
-                .mapToLong(s -> s.endsWith("M") ? Long.parseLong(s.substring(0, s.length() - 1)) << 20 : Long.parseLong(s))
+                .mapToLong(ParameterServerBenchmark::parseFloats)
                 .toArray();
         int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2,4").split(",")).mapToInt(Integer::parseInt).toArray();
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
@@ -252,6 +252,13 @@ public final class ParameterServerBenchmark {
 
     private static String row(String part, String config, String metric, double value, double load) {
         return String.format(Locale.ROOT, "%s,\"%s\",%s,%s,%.2f%n", part, config, metric, value, load);
+    }
+
+    /** "16M" = 16 x 2^20 floats, "64K" = 64 x 2^10, or a plain count. */
+    private static long parseFloats(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        int shift = t.endsWith("M") ? 20 : t.endsWith("K") ? 10 : 0;
+        return Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1)) << shift;
     }
 
     private static String label(long floats) {
