@@ -71,7 +71,7 @@ class NotebooksTest {
     @Test
     void shouldFindTheNotes() throws IOException {
         List<ZeppelinNote> notes = notes();
-        assertTrue(notes.size() >= 3, "expected at least 3 notes in " + notesDir() + ", found " + notes.size());
+        assertTrue(notes.size() >= 4, "expected at least 4 notes in " + notesDir() + ", found " + notes.size());
         for (ZeppelinNote note : notes) {
             assertTrue(note.paragraphs().stream().anyMatch(ZeppelinNote.Paragraph::isMarkdown),
                     note.file() + " has no %md paragraph explaining what it shows");

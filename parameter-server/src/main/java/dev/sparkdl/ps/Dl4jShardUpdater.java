@@ -108,6 +108,80 @@ public final class Dl4jShardUpdater implements ShardUpdater
         paramsMemory.put(from, params, 0, length);
     }
 
+    /**
+     * @return the shard's part of DL4J's updater state (e.g. Adam's moments), in the order {@link #putState}
+     *     reads it back.
+     */
+    @Override
+    public float[] state()
+    {
+        final INDArray view = updater.getStateViewArray();
+        final List<long[]> runs = stateRuns(updater, from, from + length);
+        final float[] out = new float[runs.stream().mapToInt(r -> Math.toIntExact(r[1])).sum()];
+        if (out.length > 0)
+        {
+            final FloatBuffer memory = floats(view);
+            int at = 0;
+            for (final long[] run : runs)
+            {
+                memory.get(Math.toIntExact(run[0]), out, at, Math.toIntExact(run[1]));
+                at += Math.toIntExact(run[1]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes one shard's {@link #state} into {@code target}, an updater state vector laid out as
+     * {@code network}'s (its {@code getStateViewArray()}), so the owners' states make up the whole network's.
+     */
+    public static void putState(final Object network, final long from, final long to, final float[] state,
+        final INDArray target)
+    {
+        final List<long[]> runs = stateRuns(updaterOf(network), from, to);
+        final long expected = runs.stream().mapToLong(r -> r[1]).sum();
+        if (expected != state.length)
+        {
+            throw new IllegalArgumentException("the updater state of shard [" + from + ", " + to + ") has " +
+                expected + " values, got " + state.length);
+        }
+        final FloatBuffer memory = state.length == 0 ? null : floats(target);
+        int at = 0;
+        for (final long[] run : runs)
+        {
+            memory.put(Math.toIntExact(run[0]), state, at, Math.toIntExact(run[1]));
+            at += Math.toIntExact(run[1]);
+        }
+    }
+
+    /**
+     * Where the updater state of parameters [from, to) lies in the state vector, as (offset, length) runs:
+     * each updater block keeps its k state arrays (Adam: m, then v) one after the other, each as long as the
+     * block's parameter range.
+     */
+    private static List<long[]> stateRuns(final BaseMultiLayerUpdater<?> updater, final long from, final long to)
+    {
+        final List<long[]> runs = new ArrayList<>();
+        for (final UpdaterBlock block : updater.getUpdaterBlocks())
+        {
+            final long paramStart = block.getParamOffsetStart();
+            final long paramLength = block.getParamOffsetEnd() - paramStart;
+            final long stateLength = block.getUpdaterViewOffsetEnd() - block.getUpdaterViewOffsetStart();
+            final long start = Math.max(from, paramStart);
+            final long end = Math.min(to, block.getParamOffsetEnd());
+            if (end <= start || stateLength == 0 || paramLength == 0)
+            {
+                continue;
+            }
+            for (long k = 0; k < stateLength / paramLength; k++)
+            {
+                runs.add(new long[] {block.getUpdaterViewOffsetStart() + k * paramLength + start - paramStart,
+                    end - start});
+            }
+        }
+        return runs;
+    }
+
     /** @return the shard's current parameters from the replica (its initial values before any clock). */
     public float[] initialParams()
     {

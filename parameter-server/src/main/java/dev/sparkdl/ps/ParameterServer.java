@@ -155,6 +155,15 @@ public final class ParameterServer implements AutoCloseable
     }
 
     /**
+     * @return how many clocks the parameters of the last pull lag behind this worker's own clock: how far it
+     *     runs ahead of the slowest worker (0 when synchronous, at most the staleness bound).
+     */
+    public long staleness()
+    {
+        return client.clock() - client.pulledClock();
+    }
+
+    /**
      * Push this worker's gradient as its next clock and pull fresh parameters.
      *
      * @param gradient full flattened gradient, a SUM over {@code rows} rows (read only).
@@ -183,6 +192,40 @@ public final class ParameterServer implements AutoCloseable
             failed = true;
             throw ex;
         }
+    }
+
+    /** A shard's parameters and optimizer state at one clock. */
+    public record ShardState(long clock, float[] params, float[] updaterState)
+    {
+    }
+
+    /**
+     * This rank's shard as it stands after {@code clock} clocks, for a checkpoint. Call it when every worker
+     * has pushed exactly {@code clock} clocks and none pushes more until every rank has its state (a
+     * checkpoint's collective): the shard then applies the last of them and stands still while it is read.
+     *
+     * @throws CollectiveException when the shard does not reach the clock within the timeout.
+     */
+    public ShardState shardState(final long clock)
+    {
+        final long deadlineNs = System.nanoTime() + ctx.timeoutNs();
+        final IdleStrategy idle = new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(10),
+            TimeUnit.MILLISECONDS.toNanos(1));
+        while (agent.applied() < clock)
+        {
+            if (null != agent.failure() || Thread.currentThread().isInterrupted() ||
+                System.nanoTime() - deadlineNs > 0)
+            {
+                throw new CollectiveException(CollectiveException.Reason.TIMEOUT, rank,
+                    links.peers[rank].serverEndpoint(), "shard " + rank + " did not reach clock " + clock +
+                    " for a checkpoint (applied " + agent.applied() + ", slowest worker rank " +
+                    agent.server().laggard() + ")" + (null == agent.failure() ? "" : ": " + agent.failure()));
+            }
+            idle.idle();
+        }
+        // The agent published applied after writing params and state; nothing is applied until the next push.
+        final ShardServer server = agent.server();
+        return new ShardState(clock, server.params().clone(), server.updaterState());
     }
 
     /** @return the residual this worker's codec carries to its next push (live; for tests). */

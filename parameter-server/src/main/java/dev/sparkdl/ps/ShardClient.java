@@ -64,6 +64,7 @@ final class ShardClient
     private int statsShard = -1;
     private final double[] stats = new double[2];
     private long clock;
+    private long pulledClock;
     private long bytesPushed;
     private long bytesPulled;
 
@@ -107,6 +108,12 @@ final class ShardClient
     long clock()
     {
         return clock;
+    }
+
+    /** @return the oldest clock among the shards of the last pull: clocks its parameters hold. */
+    long pulledClock()
+    {
+        return pulledClock;
     }
 
     /** @return what the codec kept back so far (live). */
@@ -177,6 +184,7 @@ final class ShardClient
         pullTarget = params;
         pullMinClock = minClock;
         pullFailure = null;
+        pulledClock = Long.MAX_VALUE;
         final long nowNs = System.nanoTime();
         for (int k = 0; k < layout.shards(); k++)
         {
@@ -219,6 +227,10 @@ final class ShardClient
             {
                 idle.reset();
             }
+        }
+        if (pulledClock == Long.MAX_VALUE)
+        {
+            pulledClock = minClock;
         }
         statsOut[0] = stats[0];
         statsOut[1] = stats[1];
@@ -277,6 +289,7 @@ final class ShardClient
         }
         received[owner] += chunk.elementCount();
         bytesPulled += length;
+        pulledClock = Math.min(pulledClock, chunk.clock());
         if (owner == statsShard)
         {
             stats[0] = chunk.rows();

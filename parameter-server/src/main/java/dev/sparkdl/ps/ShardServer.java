@@ -399,6 +399,12 @@ public final class ShardServer
         return sending == 0;
     }
 
+    /** @return a copy of the optimizer's state for the shard (read while no clock is applied). */
+    public float[] updaterState()
+    {
+        return updater.state();
+    }
+
     /** @return the shard's parameters (live; read on the owner's thread). */
     public float[] params()
     {

@@ -12,4 +12,10 @@ public interface ShardUpdater
      * @param params      the shard's parameters, updated in place.
      */
     void apply(float[] gradientSum, int rows, int epoch, long updates, float[] params);
+
+    /** @return a copy of the optimizer's state for the shard (for checkpoints); empty for a stateless one. */
+    default float[] state()
+    {
+        return new float[0];
+    }
 }

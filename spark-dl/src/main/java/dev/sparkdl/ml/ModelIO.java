@@ -115,7 +115,7 @@ final class ModelIO {
                     history.add(new EpochRecord(e.path("epoch").asInt(), e.path("step").asLong(),
                             number(e, "trainLoss"), e.path("samples").asLong(), number(e, "seconds"),
                             number(e, "exchangeSeconds"), number(e, "validationLoss"), number(e, "validationMetric"),
-                            e.path("bytesExchanged").asLong()));
+                            e.path("bytesExchanged").asLong(), number(e, "staleness")));
                 }
                 ModelInfo modelInfo = new ModelInfo(info.path("numFeatures").asInt(), info.path("outputWidth").asInt(),
                         history);

@@ -34,7 +34,8 @@ public final class TrainingSummary {
             .add("samplesPerSecond", DataTypes.DoubleType, false)
             .add("seconds", DataTypes.DoubleType, false)
             .add("exchangeSeconds", DataTypes.DoubleType, false)
-            .add("bytesExchanged", DataTypes.LongType, false);
+            .add("bytesExchanged", DataTypes.LongType, false)
+            .add("staleness", DataTypes.DoubleType, true);
 
     private final List<EpochRecord> history;
     private final String metricName;
@@ -54,7 +55,7 @@ public final class TrainingSummary {
         for (EpochRecord r : history) {
             rows.add(RowFactory.create(r.epoch(), r.step(), orNull(r.trainLoss()), orNull(r.validationLoss()),
                     orNull(r.validationMetric()), r.samples(), r.samplesPerSecond(), r.seconds(), r.exchangeSeconds(),
-                    r.bytesExchanged()));
+                    r.bytesExchanged(), orNull(r.staleness())));
         }
         return SparkSession.active().createDataFrame(rows, SCHEMA);
     }

@@ -42,9 +42,10 @@ final class FitProgress implements Consumer<ProgressEvent> {
         double eta = done > 0 ? elapsed * (epochs - done) / done : Double.NaN;
         if (event.epochEnd()) {
             epochsDone = event.epoch();
-            LOG.info(String.format("spark-dl epoch %d/%d  step %d  loss %.4f  %,.0f samples/s  elapsed %s  ETA %s",
+            LOG.info(String.format("spark-dl epoch %d/%d  step %d  loss %.4f  %,.0f samples/s  elapsed %s  ETA %s%s",
                     event.epoch(), epochs, event.step(), event.loss(), event.samplesPerSecond(), clock(elapsed),
-                    clock(eta)));
+                    clock(eta), Double.isNaN(event.staleness()) ? ""
+                            : String.format("  staleness %.2f", event.staleness())));
         } else {
             LOG.info(String.format("spark-dl epoch %d/%d  step %d/%d  loss %.4f  %,.0f samples/s  elapsed %s  ETA %s",
                     event.epoch(), epochs, event.step(), event.stepsPerEpoch(), event.loss(), event.samplesPerSecond(),

@@ -60,7 +60,7 @@ final class ProgressClient implements ProgressSink, AutoCloseable {
     public void epochFinished(EpochRecord record) {
         send(new ProgressEvent(true, record.epoch(), (int) record.step(), stepsPerEpoch, record.trainLoss(),
                 record.samples(), record.seconds(), record.exchangeSeconds(), record.bytesExchanged(),
-                record.validationMetric()));
+                record.validationMetric(), record.staleness()));
     }
 
     @Override

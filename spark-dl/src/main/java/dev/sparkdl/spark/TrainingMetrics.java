@@ -30,6 +30,7 @@ public final class TrainingMetrics implements Source {
     private volatile double exchangeSeconds;
     private volatile double validationMetric = Double.NaN;
     private volatile long bytesExchanged;
+    private volatile double staleness = Double.NaN;
     private final Counter epochsTotal;
     private final Counter fitsTotal;
 
@@ -42,6 +43,8 @@ public final class TrainingMetrics implements Source {
         registry.register("exchangeSecondsPerEpoch", (Gauge<Double>) () -> exchangeSeconds);
         registry.register("bytesExchanged", (Gauge<Long>) () -> bytesExchanged);
         registry.register("validationMetric", (Gauge<Double>) () -> validationMetric);
+        // Parameter-server mode: mean clocks a worker's pulled parameters lag behind its own (NaN otherwise).
+        registry.register("staleness", (Gauge<Double>) () -> staleness);
         epochsTotal = registry.counter("epochsTotal");
         fitsTotal = registry.counter("fitsTotal");
     }
@@ -62,6 +65,7 @@ public final class TrainingMetrics implements Source {
         fitsTotal.inc();
         epoch.set(0);
         step.set(0);
+        staleness = Double.NaN;
     }
 
     void record(ProgressEvent event) {
@@ -76,6 +80,7 @@ public final class TrainingMetrics implements Source {
             exchangeSeconds = event.exchangeSeconds();
             bytesExchanged = event.bytesExchanged();
             validationMetric = event.validationMetric();
+            staleness = event.staleness();
         }
     }
 

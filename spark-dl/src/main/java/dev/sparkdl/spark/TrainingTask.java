@@ -34,6 +34,13 @@ final class TrainingTask {
      */
     static volatile java.util.function.BiConsumer<Integer, Integer> stepFault;
 
+    /**
+     * Milliseconds rank r sleeps while it reads the rows of its s-th step (counted from 0 over the fit),
+     * as (rank, s); tests in local mode set it to make a rank compute slower than its peers. The sleep
+     * falls in local backprop, outside the exchange's timing. Null otherwise.
+     */
+    static volatile java.util.function.ToLongBiFunction<Integer, Long> stepDelayMs;
+
     private TrainingTask() {
     }
 
@@ -48,7 +55,7 @@ final class TrainingTask {
         Iterator<Row> training = job.validationFlag() == null ? rows
                 : divert(rows, job.schema().fieldIndex(job.validationFlag()), heldOut);
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "spark-dl-rank-" + rank);
-             WorkerData data = spill(training, job, rank, allocator);
+             WorkerData data = withDelay(spill(training, job, rank, allocator), rank);
              Validation validation = job.validationFlag() == null ? null : validation(heldOut, job, rank, allocator)) {
             heldOut.clear();
             NetworkAdapter network = start.value().network().restore().withInput(job.features().layout());
@@ -76,7 +83,7 @@ final class TrainingTask {
         List<EpochRecord> history;
         try (ProgressClient progress = rank == 0 ? ProgressClient.connect(job.progressEndpoint(), job.progressToken())
                 : null) {
-            CheckpointSink checkpoints = rank == 0 && job.checkpoints() != null ? checkpointSink(job) : null;
+            CheckpointSink checkpoints = job.checkpoints() != null ? checkpointSink(job) : null;
             history = new WorkerLoop(network, data, job.plan(), exchange,
                     withFault(progress != null ? progress : ProgressSink.NONE), validation, resume, checkpoints).run();
         }
@@ -105,7 +112,47 @@ final class TrainingTask {
         };
     }
 
-    /** Rank 0's checkpoints: the full updater state in allreduce mode, parameters only with a parameter server. */
+    private static WorkerData withDelay(WorkerData data, int rank) {
+        var delay = stepDelayMs;
+        if (delay == null) {
+            return data;
+        }
+        return new WorkerData() {
+            private long steps;
+
+            @Override
+            public int numRows() {
+                return data.numRows();
+            }
+
+            @Override
+            public int featureWidth() {
+                return data.featureWidth();
+            }
+
+            @Override
+            public int labelWidth() {
+                return data.labelWidth();
+            }
+
+            @Override
+            public dev.sparkdl.arrow.MiniBatch batch(int[] rows) {
+                try {
+                    Thread.sleep(delay.applyAsLong(rank, steps++));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return data.batch(rows);
+            }
+
+            @Override
+            public void close() {
+                data.close();
+            }
+        };
+    }
+
+    /** Rank 0's checkpoints: parameters and the whole updater state (gathered from the shard owners in PS mode). */
     private static CheckpointSink checkpointSink(TrainingJob job) {
         return new CheckpointSink() {
             @Override
@@ -114,11 +161,11 @@ final class TrainingTask {
             }
 
             @Override
-            public void save(int epochsDone, int stepInEpoch, long globalStep, NetworkAdapter network,
-                             List<EpochRecord> history) {
-                INDArray updater = job.exchange().parameterServer() ? null : network.updaterState();
+            public void save(int epochsDone, int stepInEpoch, long globalStep, int iteration,
+                             GradientExchange.TrainingState state, List<EpochRecord> history) {
+                INDArray updater = state.updaterState();
                 job.checkpoints().write(new Checkpoint(job.spec().json(), epochsDone, stepInEpoch, globalStep,
-                        network.iteration(), List.copyOf(history), TrainedNetwork.toBytes(network.params()),
+                        iteration, List.copyOf(history), TrainedNetwork.toBytes(state.params()),
                         updater == null ? null : TrainedNetwork.toBytes(updater)));
             }
         };

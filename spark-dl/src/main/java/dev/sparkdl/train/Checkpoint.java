@@ -17,14 +17,17 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   "SPARKDL-CKPT" version:int networkJson:UTF epochsDone:int stepInEpoch:int globalStep:long
- *   iteration:int history:int [epoch record]... params:bytes updaterState:bytes (length -1 = none)
+ *   iteration:int history:int [epoch record (staleness:double since version 2)]...
+ *   params:bytes updaterState:bytes (length -1 = none)
  *   crc32c:long (of everything before it)
  * </pre>
  */
 public record Checkpoint(String networkJson, int epochsDone, int stepInEpoch, long globalStep, int iteration,
                          List<EpochRecord> history, byte[] params, byte[] updaterState) {
     private static final String MAGIC = "SPARKDL-CKPT";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    /** Version 1 had no staleness in its epoch records; still read. */
+    private static final int VERSION_WITHOUT_STALENESS = 1;
 
     public byte[] encode() {
         try {
@@ -48,6 +51,7 @@ public record Checkpoint(String networkJson, int epochsDone, int stepInEpoch, lo
                 out.writeDouble(r.validationLoss());
                 out.writeDouble(r.validationMetric());
                 out.writeLong(r.bytesExchanged());
+                out.writeDouble(r.staleness());
             }
             writeBytes(out, params);
             writeBytes(out, updaterState);
@@ -73,7 +77,8 @@ public record Checkpoint(String networkJson, int epochsDone, int stepInEpoch, lo
             throw new IllegalArgumentException("checkpoint " + source + " fails its CRC32C check (partial or corrupt)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 0, data.length - 8))) {
-            if (!MAGIC.equals(in.readUTF()) || in.readInt() != VERSION) {
+            int version = MAGIC.equals(in.readUTF()) ? in.readInt() : -1;
+            if (version != VERSION && version != VERSION_WITHOUT_STALENESS) {
                 throw new IllegalArgumentException("checkpoint " + source + " is not a version " + VERSION
                         + " spark-dl checkpoint");
             }
@@ -86,7 +91,8 @@ public record Checkpoint(String networkJson, int epochsDone, int stepInEpoch, lo
             List<EpochRecord> history = new ArrayList<>(records);
             for (int i = 0; i < records; i++) {
                 history.add(new EpochRecord(in.readInt(), in.readLong(), in.readDouble(), in.readLong(), in.readDouble(),
-                        in.readDouble(), in.readDouble(), in.readDouble(), in.readLong()));
+                        in.readDouble(), in.readDouble(), in.readDouble(), in.readLong(),
+                        version == VERSION ? in.readDouble() : Double.NaN));
             }
             byte[] params = readBytes(in);
             byte[] updater = readBytes(in);

@@ -9,8 +9,10 @@ public interface CheckpointSink {
     int intervalSteps();
 
     /**
-     * Saves the network's parameters and updater state with where training stands: {@code epochsDone}
-     * whole epochs plus {@code stepInEpoch} steps of the next, {@code globalStep} steps in all.
+     * Saves the parameters and updater state with where training stands: {@code epochsDone} whole epochs
+     * plus {@code stepInEpoch} steps of the next, {@code globalStep} steps in all, {@code iteration} DL4J's
+     * iteration count.
      */
-    void save(int epochsDone, int stepInEpoch, long globalStep, NetworkAdapter network, List<EpochRecord> history);
+    void save(int epochsDone, int stepInEpoch, long globalStep, int iteration, GradientExchange.TrainingState state,
+              List<EpochRecord> history);
 }

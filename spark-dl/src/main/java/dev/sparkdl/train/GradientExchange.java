@@ -31,6 +31,27 @@ public interface GradientExchange extends AutoCloseable {
         }
     }
 
+    /**
+     * How many clocks the parameters this rank got at its last step lag behind its own clock, i.e. how far it
+     * runs ahead of the slowest rank; NaN for a synchronous mode, where there is no such lag.
+     */
+    default double staleness() {
+        return Double.NaN;
+    }
+
+    /** The parameters and updater state a checkpoint saves. */
+    record TrainingState(org.nd4j.linalg.api.ndarray.INDArray params, org.nd4j.linalg.api.ndarray.INDArray updaterState) {
+    }
+
+    /**
+     * The state to checkpoint after this step. A synchronous mode's replica holds it all; where it does not
+     * (the parameter server keeps the optimizer state on the shard owners) this is collective: every rank
+     * calls it after the same step.
+     */
+    default TrainingState checkpointState(NetworkAdapter network) throws InterruptedException {
+        return new TrainingState(network.params(), network.updaterState());
+    }
+
     /** Payload bytes this rank has sent so far. */
     default long bytesSent() {
         return 0;

@@ -1,6 +1,9 @@
 package dev.sparkdl.train;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -26,13 +29,16 @@ public final class ParameterServerExchange implements GradientExchange {
     private final ParameterServer server;
     private final Rendezvous rendezvous;
     private final long totalSteps;
+    private final ShardLayout layout;
     private final double[] stats = new double[2];
     private long steps;
 
-    private ParameterServerExchange(ParameterServer server, Rendezvous rendezvous, long totalSteps) {
+    private ParameterServerExchange(ParameterServer server, Rendezvous rendezvous, long totalSteps,
+                                    ShardLayout layout) {
         this.server = server;
         this.rendezvous = rendezvous;
         this.totalSteps = totalSteps;
+        this.layout = layout;
     }
 
     /**
@@ -72,7 +78,7 @@ public final class ParameterServerExchange implements GradientExchange {
         Dl4jShardUpdater.floats(params).get(Math.toIntExact(layout.from(rank)), shard, 0, shard.length);
         return AeronAccess.join(() -> new ParameterServerExchange(new ParameterServer(context, rendezvous, rank,
                 workers, secret, bindHost, layout, settings,
-                r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), rendezvous, totalSteps));
+                r -> new Dl4jShardUpdater(net, layout.from(r), layout.to(r)), shard), rendezvous, totalSteps, layout));
     }
 
     @Override
@@ -141,6 +147,51 @@ public final class ParameterServerExchange implements GradientExchange {
                 values[i] += Double.longBitsToDouble(Long.parseUnsignedLong(parts[i], 16));
             }
         }
+    }
+
+    /**
+     * Gathers the shard owners' parameters and updater states after this rank's last step, through the
+     * rendezvous (a checkpoint's cost; the strings are a few bytes per value, fine for networks of millions
+     * of parameters, not billions). Every rank has pushed exactly this many clocks when it calls this, and
+     * none pushes another before every rank has its owner's state, so all shards stand at the same clock.
+     */
+    @Override
+    public TrainingState checkpointState(NetworkAdapter network) {
+        ParameterServer.ShardState mine = server.shardState(steps);
+        Base64.Encoder base64 = Base64.getEncoder();
+        String[] all = rendezvous.allGather(base64.encodeToString(bytes(mine.params())) + ","
+                + base64.encodeToString(bytes(mine.updaterState())));
+        INDArray params = network.params().dup();
+        INDArray updaterState = network.updaterState() == null ? null : network.updaterState().dup();
+        FloatBuffer paramMemory = Dl4jShardUpdater.floats(params);
+        for (int r = 0; r < all.length; r++) {
+            String[] parts = all[r].split(",", -1);
+            float[] shardParams = floats(Base64.getDecoder().decode(parts[0]));
+            if (parts.length != 2 || shardParams.length != layout.length(r)) {
+                throw new IllegalStateException("rank " + r + " sent a malformed shard state for a checkpoint");
+            }
+            paramMemory.put(Math.toIntExact(layout.from(r)), shardParams);
+            Dl4jShardUpdater.putState(network.network(), layout.from(r), layout.to(r),
+                    floats(Base64.getDecoder().decode(parts[1])), updaterState);
+        }
+        return new TrainingState(params, updaterState);
+    }
+
+    private static byte[] bytes(float[] values) {
+        ByteBuffer out = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        out.asFloatBuffer().put(values);
+        return out.array();
+    }
+
+    private static float[] floats(byte[] bytes) {
+        float[] values = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+
+    @Override
+    public double staleness() {
+        return server.staleness();
     }
 
     @Override

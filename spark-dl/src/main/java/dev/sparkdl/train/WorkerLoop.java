@@ -38,7 +38,8 @@ public final class WorkerLoop {
      *                   above 0 the loop stops after that many epochs without a better validation
      *                   metric and restores the best parameters
      * @param resume      where a previous attempt stood (the network already holds its state), or null
-     * @param checkpoints where to save checkpoints (rank 0 only), or null
+     * @param checkpoints where to save checkpoints, or null; given to every rank (gathering the state may be
+     *                    collective), only rank 0 writes
      */
     public WorkerLoop(NetworkAdapter network, WorkerData data, TrainingPlan plan, GradientExchange exchange,
                       ProgressSink progress, Validation validation, Checkpoint resume, CheckpointSink checkpoints) {
@@ -63,12 +64,15 @@ public final class WorkerLoop {
         double bestMetric = Double.NaN;
         INDArray bestParams = null;
         int epochsWithoutImprovement = 0;
+        boolean tracksStaleness = !Double.isNaN(exchange.staleness());
         for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
             int[] order = epochOrder(epoch);
             long startNs = System.nanoTime();
             long exchangeNs = 0;
             double lossSum = 0;
             long samples = 0;
+            double stalenessSum = 0;
+            int stepsRun = 0;
             // A resumed epoch keeps its row order and skips the steps its checkpoint already holds.
             int firstStep = resume != null && epoch == firstEpoch ? resume.stepInEpoch() : 0;
             for (int s = firstStep; s < plan.stepsPerEpoch(); s++) {
@@ -83,10 +87,14 @@ public final class WorkerLoop {
                 int globalRows = (int) stepStats[STAT_ROWS];
                 lossSum += stepStats[STAT_LOSS_SUM];
                 samples += globalRows;
+                if (tracksStaleness) {
+                    stalenessSum += exchange.staleness();
+                }
+                stepsRun++;
                 step++;
                 if (checkpoints != null && checkpoints.intervalSteps() > 0 && step % checkpoints.intervalSteps() == 0
                         && s + 1 < plan.stepsPerEpoch()) {
-                    checkpoints.save(epoch, s + 1, step, network, history);
+                    checkpoint(epoch, s + 1, step, history);
                 }
                 if (exchange.rank() == 0) {
                     progress.stepFinished(epoch + 1, s + 1, plan.stepsPerEpoch(), samples > 0 ? lossSum / samples : Double.NaN,
@@ -95,15 +103,16 @@ public final class WorkerLoop {
             }
             network.incrementEpoch();
             double[] validated = validate();
+            double staleness = tracksStaleness ? meanOverRanks(stalenessSum, stepsRun) : Double.NaN;
             double seconds = (System.nanoTime() - startNs) / 1e9;
             EpochRecord record = new EpochRecord(epoch + 1, step, samples > 0 ? lossSum / samples : Double.NaN,
-                    samples, seconds, exchangeNs / 1e9, validated[0], validated[1], exchange.bytesSent());
+                    samples, seconds, exchangeNs / 1e9, validated[0], validated[1], exchange.bytesSent(), staleness);
             history.add(record);
             if (exchange.rank() == 0) {
                 progress.epochFinished(record);
             }
             if (checkpoints != null) {
-                checkpoints.save(epoch + 1, 0, step, network, history);
+                checkpoint(epoch + 1, 0, step, history);
             }
             if (plan.earlyStoppingPatience() > 0) {
                 // Every rank sees the same merged metric, so every rank stops at the same epoch.
@@ -122,6 +131,14 @@ public final class WorkerLoop {
         return history;
     }
 
+    private void checkpoint(int epochsDone, int stepInEpoch, long step, List<EpochRecord> history)
+            throws InterruptedException {
+        GradientExchange.TrainingState state = exchange.checkpointState(network);
+        if (exchange.rank() == 0) {
+            checkpoints.save(epochsDone, stepInEpoch, step, network.iteration(), state, history);
+        }
+    }
+
     private double[] validate() throws InterruptedException {
         if (validation == null) {
             return new double[] {Double.NaN, Double.NaN};
@@ -129,6 +146,13 @@ public final class WorkerLoop {
         double[] sums = validation.localSums(network);
         exchange.sumStats(sums);
         return validation.merge(sums);
+    }
+
+    /** The mean of a per-step figure over every rank's steps, the same on every rank. */
+    private double meanOverRanks(double sum, int steps) throws InterruptedException {
+        double[] sums = {sum, steps};
+        exchange.sumStats(sums);
+        return sums[1] > 0 ? sums[0] / sums[1] : Double.NaN;
     }
 
     private boolean improves(double metric, double best) {

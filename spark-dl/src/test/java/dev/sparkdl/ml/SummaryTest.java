@@ -47,6 +47,7 @@ class SummaryTest {
                 .setNumWorkers(1).fit(TestData.blobs(50, 4, 2, 1));
         Row row = model.summary().history().first();
         assertNull(row.get(3));
+        assertNull(row.get(TrainingSummary.SCHEMA.fieldIndex("staleness")), "a synchronous fit has no staleness");
         assertEquals("rmse", model.summary().validationMetricName());
     }
 }

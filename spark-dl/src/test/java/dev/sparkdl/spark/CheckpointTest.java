@@ -27,6 +27,7 @@ import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
 import dev.sparkdl.train.Checkpoint;
 import dev.sparkdl.train.EpochRecord;
+import dev.sparkdl.train.TrainedNetwork;
 
 @Timeout(300)
 class CheckpointTest {
@@ -106,6 +107,29 @@ class CheckpointTest {
         assertEquals(4, resumed.trainingHistory().size());
         double diff = params(straight).sub(params(resumed)).amaxNumber().doubleValue();
         assertTrue(diff < 1e-6, "resumed fit differs from an uninterrupted one by " + diff);
+    }
+
+    @Test
+    void shouldResumeAParameterServerFitWithTheShardOwnersOptimizerState() throws Exception {
+        Dataset<Row> data = TestData.blobs(200, 4, 3, 19).cache();
+        DL4JClassificationModel straight = classifier(4, null).setTrainingMode("parameter-server").setStaleness(0)
+                .fit(data);
+        String checkpoints = dir.resolve("ps").toString();
+        classifier(2, checkpoints).setTrainingMode("parameter-server").setStaleness(0).fit(data);
+        Path newest;
+        try (Stream<Path> list = Files.list(Path.of(checkpoints))) {
+            newest = list.filter(p -> p.toString().endsWith(".sdl")).max(Path::compareTo).orElseThrow();
+        }
+        Checkpoint saved = Checkpoint.decode(Files.readAllBytes(newest), newest.toString());
+        assertEquals(2, saved.epochsDone());
+        // Adam's moments, gathered from both shard owners: present and not the zeros of a fresh updater.
+        assertTrue(saved.updaterState() != null && TrainedNetwork.fromBytes(saved.updaterState()).amaxNumber()
+                .doubleValue() > 0, "the checkpoint holds no updater state");
+        DL4JClassificationModel resumed = classifier(4, checkpoints).setTrainingMode("parameter-server")
+                .setStaleness(0).fit(data);
+        assertEquals(4, resumed.trainingHistory().size());
+        double diff = params(straight).sub(params(resumed)).amaxNumber().doubleValue();
+        assertTrue(diff < 1e-6, "resumed parameter-server fit differs from an uninterrupted one by " + diff);
     }
 
     @Test

@@ -53,7 +53,7 @@ class ProgressTest {
             String[] hostPort = server.endpoint().split(":");
             try (Socket socket = new Socket(hostPort[0], Integer.parseInt(hostPort[1]));
                  Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8)) {
-                out.write("wrong\n" + new ProgressEvent(true, 1, 1, 1, 0.5, 10, 1.0, 0, 0, Double.NaN).encode() + "\n");
+                out.write("wrong\n" + new ProgressEvent(true, 1, 1, 1, 0.5, 10, 1.0, 0, 0, Double.NaN, Double.NaN).encode() + "\n");
                 out.flush();
             }
             try (ProgressClient client = ProgressClient.connect(server.endpoint(), "right")) {
@@ -68,11 +68,11 @@ class ProgressTest {
     @Test
     void shouldRoundTripAndRejectEventLines() {
         ProgressEvent live = ProgressEvent.live(2, 100, 469, 0.4321, 12_800, 1.5);
-        ProgressEvent end = new ProgressEvent(true, 2, 938, 469, 0.4, 60_000, 7.5, 0.25, 1_000_000, 0.87);
+        ProgressEvent end = new ProgressEvent(true, 2, 938, 469, 0.4, 60_000, 7.5, 0.25, 1_000_000, 0.87, 1.5);
         assertEquals(end, ProgressEvent.decode(end.encode()));
         assertEquals(live, ProgressEvent.decode(live.encode()));
-        assertThrows(IllegalArgumentException.class, () -> ProgressEvent.decode("S\t1\tx\t3\t0.1\t1\t1\t0\t0\tNaN\t"));
-        assertThrows(IllegalArgumentException.class, () -> ProgressEvent.decode("X\t1\t2\t3\t0.1\t1\t1\t0\t0\tNaN\t"));
+        assertThrows(IllegalArgumentException.class, () -> ProgressEvent.decode("S\t1\tx\t3\t0.1\t1\t1\t0\t0\tNaN\tNaN\t"));
+        assertThrows(IllegalArgumentException.class, () -> ProgressEvent.decode("X\t1\t2\t3\t0.1\t1\t1\t0\t0\tNaN\tNaN\t"));
         assertEquals("1:05", FitProgress.clock(65));
         assertEquals("1:01:01", FitProgress.clock(3661));
     }

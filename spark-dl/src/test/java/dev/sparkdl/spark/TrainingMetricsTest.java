@@ -20,6 +20,7 @@ import dev.sparkdl.TestData;
 import dev.sparkdl.TestSpark;
 import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
+import dev.sparkdl.ml.TrainingSummary;
 
 /** Scrapes Spark's own Prometheus servlet during and after a fit. */
 @Timeout(180)
@@ -44,6 +45,19 @@ class TrainingMetricsTest {
         return values;
     }
 
+    /** The values scraped once the fit has finished its first epoch and is still running. */
+    private Map<String, Double> scrapeWhileTraining(String ui, CompletableFuture<?> fit) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!fit.isDone() && System.nanoTime() < deadline) {
+            Map<String, Double> now = scrape(ui);
+            if (now.getOrDefault("epoch", 0.0) >= 1 && !fit.isDone()) {
+                return now;
+            }
+            Thread.sleep(200);
+        }
+        return Map.of();
+    }
+
     @Test
     void shouldPublishTrainingMetricsThroughSparksMetricsSystem() throws Exception {
         String ui = TestSpark.session().sparkContext().uiWebUrl().get();
@@ -51,16 +65,7 @@ class TrainingMetricsTest {
                 .setNetwork(TestData.mlp(8, 64, 3, 1)).setEpochs(8).setBatchSize(16).setNumWorkers(2)
                 .setValidationFraction(0.1).fit(TestData.blobs(1500, 8, 3, 5)));
 
-        Map<String, Double> during = Map.of();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!fit.isDone() && System.nanoTime() < deadline) {
-            Map<String, Double> now = scrape(ui);
-            if (now.getOrDefault("epoch", 0.0) >= 1 && !fit.isDone()) {
-                during = now;
-                break;
-            }
-            Thread.sleep(200);
-        }
+        Map<String, Double> during = scrapeWhileTraining(ui, fit);
         DL4JClassificationModel model = fit.get(120, TimeUnit.SECONDS);
         assertTrue(during.getOrDefault("epoch", 0.0) >= 1, "scraped while training: " + during);
         assertTrue(during.get("samplesPerSecond") > 0, "samples/s while training: " + during);
@@ -73,5 +78,29 @@ class TrainingMetricsTest {
         assertEquals((double) last.bytesExchanged(), after.get("bytesExchanged"));
         assertTrue(after.get("epochsTotal") >= 8, "counter " + after.get("epochsTotal"));
         assertTrue(after.get("stepSeconds") > 0);
+        assertTrue(after.get("staleness").isNaN(), "allreduce has no staleness: " + after.get("staleness"));
+    }
+
+    @Test
+    void shouldPublishTheStalenessOfParameterServerMode() throws Exception {
+        String ui = TestSpark.session().sparkContext().uiWebUrl().get();
+        int staleness = 3;
+        CompletableFuture<DL4JClassificationModel> fit = CompletableFuture.supplyAsync(() -> new DL4JClassifier()
+                .setNetwork(TestData.mlp(8, 64, 3, 1)).setEpochs(6).setBatchSize(16).setNumWorkers(2)
+                .setTrainingMode("parameter-server").setStaleness(staleness).fit(TestData.blobs(1500, 8, 3, 5)));
+
+        Map<String, Double> during = scrapeWhileTraining(ui, fit);
+        DL4JClassificationModel model = fit.get(120, TimeUnit.SECONDS);
+        assertTrue(during.getOrDefault("epoch", 0.0) >= 1, "scraped while training: " + during);
+        double duringStaleness = during.get("staleness");
+        assertTrue(duringStaleness >= 0 && duringStaleness <= staleness, "staleness while training: " + during);
+
+        Map<String, Double> after = scrape(ui);
+        var last = model.trainingHistory().get(model.trainingHistory().size() - 1);
+        assertEquals(6.0, after.get("epoch"));
+        assertTrue(last.staleness() >= 0 && last.staleness() <= staleness, "history staleness " + last.staleness());
+        assertEquals(last.staleness(), after.get("staleness"), 1e-9);
+        assertEquals(last.staleness(), model.summary().history().orderBy("epoch").collectAsList().get(5)
+                .getDouble(TrainingSummary.SCHEMA.fieldIndex("staleness")), 1e-12);
     }
 }

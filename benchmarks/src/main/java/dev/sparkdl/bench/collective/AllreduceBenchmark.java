@@ -335,11 +335,12 @@ public final class AllreduceBenchmark
     // ---------------------------------------------------------------- helpers
 
     /** A child JVM on this JVM's class path, its output collected line by line. */
-    private static final class Child
+    /** A child JVM whose output lines are collected as they come. */
+    public static final class Child
     {
-        final String name;
+        public final String name;
         final Process process;
-        final List<String> lines = new CopyOnWriteArrayList<>();
+        public final List<String> lines = new CopyOnWriteArrayList<>();
 
         private Child(final String name, final Process process)
         {
@@ -365,7 +366,7 @@ public final class AllreduceBenchmark
             reader.start();
         }
 
-        static Child start(final String name, final Class<?> main, final List<String> args) throws IOException
+        public static Child start(final String name, final Class<?> main, final List<String> args) throws IOException
         {
             final List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -380,7 +381,7 @@ public final class AllreduceBenchmark
             return new Child(name, new ProcessBuilder(cmd).redirectErrorStream(true).start());
         }
 
-        void awaitSuccess(final long timeoutMs) throws InterruptedException
+        public void awaitSuccess(final long timeoutMs) throws InterruptedException
         {
             if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
             {
@@ -433,7 +434,7 @@ public final class AllreduceBenchmark
             return String.join("\n", lines.subList(from, lines.size()));
         }
 
-        void kill()
+        public void kill()
         {
             if (process.isAlive())
             {

@@ -97,7 +97,7 @@ public final class RingRankMain
         System.exit(0);
     }
 
-    static long[] parseSizes(final String csv)
+    public static long[] parseSizes(final String csv)
     {
         final String[] parts = csv.split(",");
         final long[] sizes = new long[parts.length];
@@ -109,7 +109,7 @@ public final class RingRankMain
     }
 
     /** Exchanges endpoint strings through files in a directory both ranks can see. */
-    static final class DirRendezvous implements Rendezvous
+    public static final class DirRendezvous implements Rendezvous
     {
         private final Path dir;
         private final int rank;
@@ -117,7 +117,7 @@ public final class RingRankMain
         private final long timeoutMs;
         private int call;
 
-        DirRendezvous(final Path dir, final int rank, final int worldSize, final long timeoutMs)
+        public DirRendezvous(final Path dir, final int rank, final int worldSize, final long timeoutMs)
         {
             this.dir = dir;
             this.rank = rank;

@@ -1,13 +1,13 @@
 package dev.sparkdl.bench.collective;
 
 /** Halts a child JVM that outlives its deadline, so no blocking call in it can wait forever. */
-final class Watchdog
+public final class Watchdog
 {
     private Watchdog()
     {
     }
 
-    static void start(final long timeoutMs)
+    public static void start(final long timeoutMs)
     {
         final Thread thread = new Thread(() ->
         {

@@ -5,13 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The machine's one-minute load average from {@code /proc/loadavg}; NaN where there is none. */
-final class LoadAverage {
+public final class LoadAverage {
     private static final Path PROC_LOADAVG = Path.of("/proc/loadavg");
 
     private LoadAverage() {
     }
 
-    static double oneMinute() {
+    public static double oneMinute() {
         try {
             String line = Files.readString(PROC_LOADAVG).trim();
             return Double.parseDouble(line.substring(0, line.indexOf(' ')));

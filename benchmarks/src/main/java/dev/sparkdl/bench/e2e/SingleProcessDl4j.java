@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * asynchronous prefetch (it would only copy batches that are already in memory, on one more thread),
  * so the timed loop is DL4J's fit alone: the most favourable setting for the baseline.
  */
-final class SingleProcessDl4j {
+public final class SingleProcessDl4j {
     private final DataSet train;
     private final DataSet test;
 
@@ -35,8 +35,7 @@ final class SingleProcessDl4j {
 
     /** Copies both DataFrames (features Vector, label class index) into float32 ND4J arrays. */
     static SingleProcessDl4j fromFrames(Dataset<Row> train, Dataset<Row> test, int classes) {
-        return fromRows(train.select("features", "label").collectAsList(),
-                test.select("features", "label").collectAsList(), classes);
+        return new SingleProcessDl4j(toDataSet(train, classes), toDataSet(test, classes));
     }
 
     /** Rows of (features Vector, label class index), as {@link dev.sparkdl.data.FashionMnist} reads them. */
@@ -100,6 +99,11 @@ final class SingleProcessDl4j {
                 return false;
             }
         };
+    }
+
+    /** A frame's (features Vector, label class index) rows as one float32 DataSet. */
+    public static DataSet toDataSet(Dataset<Row> frame, int classes) {
+        return toDataSet(frame.select("features", "label").collectAsList(), classes);
     }
 
     private static DataSet toDataSet(List<Row> rows, int classes) {
