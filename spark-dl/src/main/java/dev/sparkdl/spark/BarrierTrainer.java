@@ -135,7 +135,8 @@ public final class BarrierTrainer {
         new SecureRandom().nextBytes(secret);
         long gradientBytes = startParams.length() * startParams.dataType().width();
         String progressToken = progressToken(secret);
-        FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()));
+        FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()),
+                new EpochMarks(sc.sc()));
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
         TrainingJob job = new TrainingJob(spec, plan, partitioned.schema(), features, labels, options.exchange(), secret,
                 gradientBytes, DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), options.nativeThreads(),

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 final class EpochMarks {
     static final String PREFIX = "spark-dl fit: epoch ";
+    private static final String JOB_DESCRIPTION = "spark.job.description";
     private static final Logger LOG = LoggerFactory.getLogger(EpochMarks.class);
 
     private final SparkContext sc;
@@ -23,7 +24,7 @@ final class EpochMarks {
 
     /** Marks epoch {@code epoch} of {@code epochs} as done; a UI marker never fails the fit. */
     void epochDone(int epoch, int epochs, String details) {
-        String previous = sc.getLocalProperty(SparkContext.SPARK_JOB_DESCRIPTION());
+        String previous = sc.getLocalProperty(JOB_DESCRIPTION);
         sc.setJobDescription(PREFIX + epoch + "/" + epochs + (details.isEmpty() ? "" : "  " + details));
         try {
             JavaSparkContext.fromSparkContext(sc).emptyRDD().count();

@@ -16,12 +16,19 @@ final class FitProgress implements Consumer<ProgressEvent> {
 
     private final int epochs;
     private final TrainingMetrics metrics;
+    private final EpochMarks marks;
     private final long startNs = System.nanoTime();
     private volatile int epochsDone;
 
     FitProgress(int epochs, TrainingMetrics metrics) {
+        this(epochs, metrics, null);
+    }
+
+    /** @param marks where finished epochs are listed in the Spark UI, or null */
+    FitProgress(int epochs, TrainingMetrics metrics, EpochMarks marks) {
         this.epochs = epochs;
         this.metrics = metrics;
+        this.marks = marks;
         if (metrics != null) {
             metrics.fitStarted();
         }
@@ -46,6 +53,10 @@ final class FitProgress implements Consumer<ProgressEvent> {
                     event.epoch(), epochs, event.step(), event.loss(), event.samplesPerSecond(), clock(elapsed),
                     clock(eta), Double.isNaN(event.staleness()) ? ""
                             : String.format("  staleness %.2f", event.staleness())));
+            if (marks != null) {
+                marks.epochDone(event.epoch(), epochs, String.format("loss %.4f, %,.0f samples/s", event.loss(),
+                        event.samplesPerSecond()));
+            }
         } else {
             LOG.info(String.format("spark-dl epoch %d/%d  step %d/%d  loss %.4f  %,.0f samples/s  elapsed %s  ETA %s",
                     event.epoch(), epochs, event.step(), event.stepsPerEpoch(), event.loss(), event.samplesPerSecond(),
