@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * the dependent values (term length from the expected buffer size, the publication unblock timeout from
  * the client liveness timeout) before any thread or file is created. A concluded context is immutable.
  *
- * <p>Defaults favour a small shared machine: SHARED threading (one driver thread per JVM) that backs off
- * to parking when idle, and UDP channels tuned for throughput on loopback (mtu 65504, 4 MiB socket
+ * <p>Defaults favour a small shared machine: INVOKER threading (the driver runs on the thread that waits
+ * for it, or on one keeper thread per JVM that backs off to parking when idle), and UDP channels tuned for throughput on loopback (mtu 65504, 4 MiB socket
  * buffers, terms sized for the job). On a real network with a 1500-byte path MTU a smaller
  * {@link #mtuLength(int)} avoids IP fragmentation.
  */
@@ -23,9 +23,13 @@ public final class CollectiveContext
     /** Directory for the embedded driver's files; one driver per directory per JVM. */
     public static final String AERON_DIR_PROP_NAME = "spark-dl.aeron.dir";
 
-    /** Driver threading mode; SHARED uses one thread for conductor, sender and receiver. */
+    /**
+     * Driver threading mode. INVOKER: the driver's duty cycle runs on the thread waiting in a collective
+     * (and on a parked keeper thread between calls), so data moves without thread hand-offs; SHARED and the
+     * others give the driver threads of its own (see {@link MediaDriverHandle}).
+     */
     public static final String THREADING_MODE_PROP_NAME = "spark-dl.aeron.threadingMode";
-    public static final ThreadingMode DEFAULT_THREADING_MODE = ThreadingMode.SHARED;
+    public static final ThreadingMode DEFAULT_THREADING_MODE = ThreadingMode.INVOKER;
 
     /** Longest park of the driver's idle strategy; bounds wake-ups of an idle driver. */
     public static final String DRIVER_IDLE_MAX_PARK_NS_PROP_NAME = "spark-dl.aeron.idleMaxParkNs";

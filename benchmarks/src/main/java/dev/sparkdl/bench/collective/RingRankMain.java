@@ -84,6 +84,8 @@ public final class RingRankMain
                     "/" + mid + "/" + last));
                 System.out.flush();
             }
+            printDriverCounters(ctx.aeronDirectoryName());
+            printThreadCpu();
         }
         catch (final Throwable ex)
         {
@@ -95,6 +97,40 @@ public final class RingRankMain
         System.out.println("DONE");
         System.out.flush();
         System.exit(0);
+    }
+
+    /** Prints the driver's system counters (loss, NAKs, retransmits, flow control) as {@code COUNTER name value}. */
+    static void printDriverCounters(final String aeronDir)
+    {
+        try (io.aeron.Aeron aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(aeronDir)))
+        {
+            final org.agrona.concurrent.status.CountersReader counters = aeron.countersReader();
+            counters.forEach((counterId, typeId, keyBuffer, label) ->
+            {
+                final long value = counters.getCounterValue(counterId);
+                if (typeId == io.aeron.AeronCounters.DRIVER_SYSTEM_COUNTER_TYPE_ID && value != 0)
+                {
+                    System.out.println("COUNTER " + label.replace(' ', '_') + " " + value);
+                }
+            });
+        }
+    }
+
+    /** Prints CPU time per thread as {@code CPU thread ms} (who burns the cores during the run). */
+    static void printThreadCpu()
+    {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (final java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds()))
+        {
+            if (null != info)
+            {
+                final long ns = threads.getThreadCpuTime(info.getThreadId());
+                if (ns > 10_000_000)
+                {
+                    System.out.println("CPU " + info.getThreadName().replace(' ', '_') + " " + ns / 1_000_000);
+                }
+            }
+        }
     }
 
     static long[] parseSizes(final String csv)
