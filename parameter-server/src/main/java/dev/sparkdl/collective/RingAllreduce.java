@@ -101,7 +101,9 @@ public final class RingAllreduce implements AutoCloseable
         this.worldSize = worldSize;
         this.schedule = new RingSchedule(rank, worldSize);
         this.proxy = new RingProxy(rank);
-        this.idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), ctx.collectiveIdleMaxParkNs());
+        // Park at once rather than spin: on a small shared machine a spinning rank takes the core its peer
+        // needs to produce the data it waits for; a parked one wakes within its park and gets the core back.
+        this.idle = new BackoffIdleStrategy(0, 0, TimeUnit.MICROSECONDS.toNanos(1), ctx.collectiveIdleMaxParkNs());
         if (worldSize == 1)
         {
             // Nothing to exchange: no driver, no links.

@@ -19,11 +19,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One ring rank as its own JVM. Arguments: rendezvousDir rank worldSize secretHex sizes(csv floats) warmup reps
- * timeoutMs. Prints {@code TIME <floats> <rep> <ns>} per timed sum, {@code CHECK <floats> ok|bad ...},
+ * timeoutMs. Prints {@code TIME <floats> <rep> <ns> <cpu ns of the calling thread>} per timed sum, {@code CHECK <floats> ok|bad ...},
  * {@code DONE}; {@code ERROR ...} and exit 2 on failure. A watchdog halts the JVM after timeoutMs.
  */
 public final class RingRankMain
 {
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+
     private RingRankMain()
     {
     }
@@ -69,10 +72,13 @@ public final class RingRankMain
                 }
                 for (int rep = 0; rep < reps; rep++)
                 {
+                    final long cpuStart = THREADS.getCurrentThreadCpuTime();
                     final long start = System.nanoTime();
                     ring.sum(buffer, ElementType.FLOAT, n);
                     final long ns = System.nanoTime() - start;
-                    System.out.println("TIME " + n + " " + rep + " " + ns);
+                    // The calling thread's CPU time next to the wall time: waiting shows as the difference.
+                    System.out.println("TIME " + n + " " + rep + " " + ns + " " +
+                        (THREADS.getCurrentThreadCpuTime() - cpuStart));
                 }
                 // Every element started at 1 on every rank and was summed warmup + reps times.
                 final double expected = Math.pow(worldSize, warmup + reps);
@@ -119,12 +125,11 @@ public final class RingRankMain
     /** Prints CPU time per thread as {@code CPU thread ms} (who burns the cores during the run). */
     static void printThreadCpu()
     {
-        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        for (final java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds()))
+        for (final java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
         {
             if (null != info)
             {
-                final long ns = threads.getThreadCpuTime(info.getThreadId());
+                final long ns = THREADS.getThreadCpuTime(info.getThreadId());
                 if (ns > 10_000_000)
                 {
                     System.out.println("CPU " + info.getThreadName().replace(' ', '_') + " " + ns / 1_000_000);
