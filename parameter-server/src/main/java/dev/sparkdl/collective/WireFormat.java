@@ -1,5 +1,7 @@
 package dev.sparkdl.collective;
 
+import dev.sparkdl.compress.Fp16;
+import dev.sparkdl.compress.Int8Codec;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -75,11 +77,9 @@ public enum WireFormat
         }
     },
 
-    /** One float scale (max |value| / 127) per chunk and a signed byte per element. */
+    /** One float scale (max |value| / 127) per chunk and a signed byte per element, as {@link Int8Codec}. */
     INT8("int8", Byte.BYTES)
     {
-        private static final float LEVELS = 127f;
-
         int encodedLength(final int count)
         {
             return Float.BYTES + count;
@@ -97,15 +97,14 @@ public enum WireFormat
                     maxAbs = a;
                 }
             }
-            final float scale = maxAbs / LEVELS;
+            final float scale = Int8Codec.scaleFor(maxAbs);
             dst.putFloat(dstOffset, scale, ORDER);
             for (int i = 0; i < count; i++)
             {
                 final int at = valueOffset + i * Float.BYTES;
                 final float v = values.getFloat(at);
                 // Non-finite values cannot be scaled: they stay in the residual.
-                final int q = scale > 0f && Math.abs(v) <= maxAbs ?
-                    Math.max(-127, Math.min(127, Math.round(v / scale))) : 0;
+                final int q = Int8Codec.quantize(v, scale, maxAbs);
                 dst.putByte(dstOffset + Float.BYTES + i, (byte)q);
                 final float decoded = q * scale;
                 keepError(residual, at, v, decoded);

@@ -1,5 +1,6 @@
 package dev.sparkdl.collective;
 
+import dev.sparkdl.compress.Fp16;
 import dev.sparkdl.transport.MediaDriverHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

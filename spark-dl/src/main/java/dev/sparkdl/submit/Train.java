@@ -149,7 +149,7 @@ public final class Train {
         oneOf(options, "task", "classification", "regression");
         oneOf(options, "preset", "mlp", "lenet");
         oneOf(options, "mode", "allreduce", "parameter-server");
-        oneOf(options, "compression", "none", "threshold", "int8", "topk");
+        oneOf(options, "compression", "none", "fp16", "int8", "threshold", "topk");
         for (String numeric : List.of("hidden", "epochs", "batch-size", "workers", "seed", "patience", "staleness",
                 "checkpoint-interval", "max-attempts")) {
             integer(options, numeric);

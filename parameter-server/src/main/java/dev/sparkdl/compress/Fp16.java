@@ -1,16 +1,16 @@
-package dev.sparkdl.collective;
+package dev.sparkdl.compress;
 
 /** IEEE 754 binary16 conversions (Java 17 has none): round to nearest even, infinities and NaN kept. */
-final class Fp16
+public final class Fp16
 {
     /** Largest finite half. */
-    static final float MAX = 65504f;
+    public static final float MAX = 65504f;
 
     private Fp16()
     {
     }
 
-    static short fromFloat(final float value)
+    public static short fromFloat(final float value)
     {
         final int bits = Float.floatToRawIntBits(value);
         final int sign = (bits >>> 16) & 0x8000;
@@ -40,7 +40,7 @@ final class Fp16
         return (short)(sign | roundShift((halfExponent << 23) | mantissa, 13));
     }
 
-    static float toFloat(final short half)
+    public static float toFloat(final short half)
     {
         final int bits = half & 0xffff;
         final int sign = (bits & 0x8000) << 16;
