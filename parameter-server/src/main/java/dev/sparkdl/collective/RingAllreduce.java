@@ -307,6 +307,19 @@ public final class RingAllreduce implements AutoCloseable
             receiver.begin(operations, buffer, type, format, encoded, links.chunkBytes);
         }
         controlHandler.failure = null;
+        driver.beginInvoking();
+        try
+        {
+            transfer();
+        }
+        finally
+        {
+            driver.endInvoking();
+        }
+    }
+
+    private void transfer()
+    {
         final Image dataImage = links.dataImage;
         final Image controlImage = links.controlImage;
         long lastProgressNs = System.nanoTime();

@@ -137,6 +137,21 @@ public final class MediaDriverHandle implements AutoCloseable
         return shared.invoke();
     }
 
+    /**
+     * Mark the start of a stretch in which the caller runs the driver through {@link #invokeDriver()} (a
+     * collective in flight): the keeper thread stays parked meanwhile instead of competing for the driver.
+     * Pair with {@link #endInvoking()}.
+     */
+    public void beginInvoking()
+    {
+        shared.activeInvokers.incrementAndGet();
+    }
+
+    public void endInvoking()
+    {
+        shared.activeInvokers.decrementAndGet();
+    }
+
     /** @return a random id of this driver instance: peers with equal ids can talk over IPC. */
     public String driverId()
     {
@@ -208,6 +223,7 @@ public final class MediaDriverHandle implements AutoCloseable
         final MediaDriver driver;
         final AgentInvoker invoker;
         final ReentrantLock invokerLock = new ReentrantLock();
+        final java.util.concurrent.atomic.AtomicInteger activeInvokers = new java.util.concurrent.atomic.AtomicInteger();
         final Thread keeper;
         volatile boolean isRunning = true;
         Aeron aeron;
@@ -257,7 +273,7 @@ public final class MediaDriverHandle implements AutoCloseable
             final IdleStrategy idle = driverIdle(ctx);
             while (isRunning)
             {
-                idle.idle(invoke());
+                idle.idle(activeInvokers.get() > 0 ? 0 : invoke());
             }
         }
 

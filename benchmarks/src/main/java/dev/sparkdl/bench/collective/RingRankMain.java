@@ -57,6 +57,7 @@ public final class RingRankMain
             rank, worldSize, secret, "127.0.0.1"))
         {
             System.out.println("CONFIG " + ctx);
+            printThreadCpu("start");
             for (final long n : sizes)
             {
                 final ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(n * Float.BYTES))
@@ -91,7 +92,7 @@ public final class RingRankMain
                 System.out.flush();
             }
             printDriverCounters(ctx.aeronDirectoryName());
-            printThreadCpu();
+            printThreadCpu("end");
         }
         catch (final Throwable ex)
         {
@@ -122,8 +123,8 @@ public final class RingRankMain
         }
     }
 
-    /** Prints CPU time per thread as {@code CPU thread ms} (who burns the cores during the run). */
-    static void printThreadCpu()
+    /** Prints CPU time per thread as {@code CPU <when> <thread> <ms>} (who burns the cores during the run). */
+    static void printThreadCpu(final String when)
     {
         for (final java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
         {
@@ -132,7 +133,8 @@ public final class RingRankMain
                 final long ns = THREADS.getThreadCpuTime(info.getThreadId());
                 if (ns > 10_000_000)
                 {
-                    System.out.println("CPU " + info.getThreadName().replace(' ', '_') + " " + ns / 1_000_000);
+                    System.out.println("CPU " + when + " " + info.getThreadName().replace(' ', '_').replaceAll(
+                        "[0-9]+", "N") + " " + ns / 1_000_000);
                 }
             }
         }
