@@ -128,7 +128,8 @@ public final class MediaDriverHandle implements AutoCloseable
 
     /**
      * Run one duty cycle of an {@link ThreadingMode#INVOKER} driver on the calling thread, unless another
-     * thread is running one. Cheap to call in a wait loop; does nothing for a driver with its own threads.
+     * thread is running one or the caller is interrupted. Cheap to call in a wait loop; does nothing for a
+     * driver with its own threads.
      *
      * @return work done (0 when nothing to do, another thread holds the driver, or it has its own threads).
      */
@@ -253,7 +254,9 @@ public final class MediaDriverHandle implements AutoCloseable
 
         int invoke()
         {
-            if (null == invoker || !invokerLock.tryLock())
+            // An interrupted caller stops moving data, so its wait loop goes idle and reports the interrupt
+            // promptly instead of finishing the operation; the keeper keeps the driver going for the others.
+            if (null == invoker || Thread.currentThread().isInterrupted() || !invokerLock.tryLock())
             {
                 return 0;
             }
