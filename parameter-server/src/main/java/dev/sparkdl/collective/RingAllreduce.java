@@ -48,6 +48,8 @@ public final class RingAllreduce implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(RingAllreduce.class);
     private static final int FRAGMENT_LIMIT = 16;
     private static final int SEND_BURST = 16;
+    /** Duty cycles of an INVOKER driver per loop pass while it has work: a datagram each, or so. */
+    private static final int DRIVER_BURST = 8;
     private static final long ABORT_OFFER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_ABORT_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -327,6 +329,7 @@ public final class RingAllreduce implements AutoCloseable
         idle.reset();
         while (!sender.isDone() || receiver.remaining() > 0)
         {
+            checkInterrupt();
             // Progress means chunks moved; heartbeats and polls that find nothing do not count.
             final int before = receiver.received() + sender.sent();
             final int remaining = receiver.remaining();
@@ -358,7 +361,11 @@ public final class RingAllreduce implements AutoCloseable
                 throw fail(controlHandler.failure);
             }
             // Send what was just claimed and receive what is pending on this thread: no hand-off waits.
-            final int driverWork = driver.invokeDriver();
+            int driverWork = 0;
+            for (int i = 0, w; i < DRIVER_BURST && (w = driver.invokeDriver()) > 0; i++)
+            {
+                driverWork += w;
+            }
 
             final long nowNs = System.nanoTime();
             if (driverWork > 0)
@@ -392,7 +399,7 @@ public final class RingAllreduce implements AutoCloseable
         return ctx.timeoutNs() / 4;
     }
 
-    private void checkLiveness(final long lastProgressNs, final long nowNs)
+    private void checkInterrupt()
     {
         if (Thread.currentThread().isInterrupted())
         {
@@ -400,6 +407,10 @@ public final class RingAllreduce implements AutoCloseable
             throw fail(new CollectiveException(INTERRUPTED, rank, links.peers[rank].endpoint,
                 "rank " + rank + " was interrupted during allreduce operation " + operations));
         }
+    }
+
+    private void checkLiveness(final long lastProgressNs, final long nowNs)
+    {
         if (links.dataImage.isClosed())
         {
             throw failAfterGrace(peerGone(links.prev, "its data link to rank " + rank + " was lost"));

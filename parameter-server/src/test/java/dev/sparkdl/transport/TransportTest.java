@@ -63,8 +63,8 @@ class TransportTest
     {
         final String dir = new File(System.getProperty("java.io.tmpdir"), "spark-dl-test-" + UUID.randomUUID())
             .getAbsolutePath();
-        final CollectiveContext ctx = new CollectiveContext().aeronDirectoryName(dir);
-        assertEquals(io.aeron.driver.ThreadingMode.INVOKER, ctx.threadingMode());
+        final CollectiveContext ctx = new CollectiveContext().aeronDirectoryName(dir)
+            .threadingMode(io.aeron.driver.ThreadingMode.INVOKER);
         try (MediaDriverHandle driver = MediaDriverHandle.acquire(ctx))
         {
             assertEquals(1, keeperThreads(dir), "one keeper thread per driver");

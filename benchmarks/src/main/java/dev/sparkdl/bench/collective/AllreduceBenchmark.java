@@ -39,8 +39,8 @@ import java.util.stream.IntStream;
  *
  * <p>Options: {@code --sizes 1M,4M,16M,64M} (M = 2^20 floats), {@code --ranks 2,4}, {@code --warmup 2},
  * {@code --reps 5}, {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results},
- * {@code --compare-threading SHARED} (also time the ring with the driver in that Aeron threading mode, the
- * default before the INVOKER mode; {@code none} to skip).
+ * {@code --compare-threading INVOKER} (also time the ring with the driver in that Aeron threading mode;
+ * {@code none} to skip).
  */
 public final class AllreduceBenchmark
 {
@@ -67,7 +67,7 @@ public final class AllreduceBenchmark
         final int reps = Integer.parseInt(opts.getOrDefault("reps", "5"));
         final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
         final Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
-        final String compareThreading = opts.getOrDefault("compare-threading", "SHARED");
+        final String compareThreading = opts.getOrDefault("compare-threading", "INVOKER");
         final boolean compare = !"none".equalsIgnoreCase(compareThreading);
         final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
 
