@@ -2,6 +2,7 @@ package dev.sparkdl.collective;
 
 import dev.sparkdl.codec.AbortFlyweight;
 import dev.sparkdl.codec.ChunkFlyweight;
+import dev.sparkdl.codec.Crc;
 import dev.sparkdl.codec.MessageHeader;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
@@ -34,6 +35,9 @@ final class ChunkReceiver implements FragmentHandler
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
     private ByteBuffer targetView;
     private ElementType type;
+    private WireFormat format = WireFormat.EXACT;
+    private UnsafeBuffer encoded;
+    private int slotBytes;
     private long operationId;
     private int step;
     private int chunkIndex;
@@ -51,10 +55,15 @@ final class ChunkReceiver implements FragmentHandler
         this.scratchBuffer = new UnsafeBuffer(scratch);
     }
 
-    void begin(final long operationId, final ByteBuffer buffer, final ElementType type)
+    /** @param format EXACT, or a quantization with the buffer that keeps encoded all-gather chunks to forward. */
+    void begin(final long operationId, final ByteBuffer buffer, final ElementType type, final WireFormat format,
+        final UnsafeBuffer encoded, final int slotBytes)
     {
         this.operationId = operationId;
         this.type = type;
+        this.format = format;
+        this.encoded = encoded;
+        this.slotBytes = slotBytes;
         target.wrap(buffer);
         targetView = buffer.duplicate();
         step = 0;
@@ -121,23 +130,24 @@ final class ChunkReceiver implements FragmentHandler
         final int segment = schedule.recvSegment(step);
         final long first = schedule.chunkStart(segment, chunkIndex);
         final int count = schedule.chunkLength(segment, chunkIndex);
-        final int width = type.width();
+        final int width = format.wireWidth(type);
+        final int payloadLength = format.payloadLength(count, type);
         if (chunk.operationId() != operationId || chunk.step() != step || chunk.segment() != segment ||
             chunk.firstElement() != first || chunk.elementCount() != count ||
             chunk.totalElements() != schedule.elementCount() || chunk.elementWidth() != width ||
-            chunk.senderRank() != prev.rank)
+            chunk.senderRank() != prev.rank || chunk.payloadLength() != payloadLength)
         {
             failure = new CollectiveException(PROTOCOL, prev.rank, prev.endpoint, "unexpected chunk from " +
                 prev.describe() + ": got operation " + chunk.operationId() + " step " + chunk.step() + " segment " +
                 chunk.segment() + " elements [" + chunk.firstElement() + ", +" + chunk.elementCount() + ") of " +
-                chunk.totalElements() + " x " + chunk.elementWidth() + " bytes; expected operation " + operationId +
-                " step " + step + " segment " + segment + " elements [" + first + ", +" + count + ") of " +
-                schedule.elementCount() + " x " + width + " bytes (did every rank pass the same length and type?)");
+                chunk.totalElements() + " x " + chunk.elementWidth() + " bytes in " + chunk.payloadLength() +
+                "; expected operation " + operationId + " step " + step + " segment " + segment + " elements [" +
+                first + ", +" + count + ") of " + schedule.elementCount() + " x " + width + " bytes in " +
+                payloadLength + " (did every rank pass the same length, type and compression?)");
             return;
         }
 
-        final int payloadLength = count * width;
-        final int byteOffset = (int)(first * width);
+        final int byteOffset = (int)(first * type.width());
         final int actualCrc;
         if (schedule.isReduceStep(step))
         {
@@ -145,14 +155,34 @@ final class ChunkReceiver implements FragmentHandler
             actualCrc = crc(scratch, 0, payloadLength);
             if (actualCrc == chunk.crc())
             {
-                Reducer.add(target, byteOffset, scratchBuffer, 0, count, type);
+                if (format == WireFormat.EXACT)
+                {
+                    Reducer.add(target, byteOffset, scratchBuffer, 0, count, type);
+                }
+                else
+                {
+                    format.decode(scratchBuffer, 0, count, target, byteOffset, true);
+                }
             }
         }
-        else
+        else if (format == WireFormat.EXACT)
         {
             // The all-gather copies the owner's final segment unchanged: every rank ends bit-identical.
             target.putBytes(byteOffset, buffer, chunk.payloadOffset(), payloadLength);
             actualCrc = crc(targetView, byteOffset, payloadLength);
+        }
+        else
+        {
+            // Keep the owner's encoded bytes to forward unchanged; every rank decodes the same payload.
+            final int slot = schedule.chunkSlot(segment, chunkIndex) * slotBytes;
+            encoded.putBytes(slot, buffer, chunk.payloadOffset(), payloadLength);
+            crc32c.reset();
+            Crc.update(crc32c, encoded, slot, payloadLength);
+            actualCrc = (int)crc32c.getValue();
+            if (actualCrc == chunk.crc())
+            {
+                format.decode(encoded, slot, count, target, byteOffset, false);
+            }
         }
         if (actualCrc != chunk.crc())
         {

@@ -1,8 +1,11 @@
 package dev.sparkdl.collective;
 
 import dev.sparkdl.codec.ChunkFlyweight;
+import dev.sparkdl.codec.Crc;
 import io.aeron.ExclusivePublication;
 import io.aeron.logbuffer.BufferClaim;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -13,6 +16,10 @@ import java.util.zip.CRC32C;
  * Sends the chunks of one operation to next, in schedule order, straight from the caller's buffer into
  * the publication's term (one copy, via tryClaim). Never blocks: {@link #trySend()} returns Aeron's
  * negative codes when the link is back-pressured or gone.
+ *
+ * <p>Quantized ({@link WireFormat#FP16}, {@link WireFormat#INT8}): reduce-scatter chunks are encoded from
+ * the partial sums, the owner of a reduced segment encodes it once and adopts the decoded values, and
+ * later all-gather steps forward the encoded bytes received, so every rank decodes the same payloads.
  */
 final class ChunkSender
 {
@@ -24,8 +31,15 @@ final class ChunkSender
     private final ChunkFlyweight chunk = new ChunkFlyweight();
     private final CRC32C crc32c = new CRC32C();
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
-    private ByteBuffer crcView;
+    private final UnsafeBuffer encodedChunk;
     private ElementType type;
+    private WireFormat format = WireFormat.EXACT;
+    private UnsafeBuffer residual;
+    private UnsafeBuffer encoded;
+    private int slotBytes;
+    private int pendingLength;
+    private DirectBuffer pendingSource;
+    private int pendingOffset;
     private long operationId;
     private int step;
     private int chunkIndex;
@@ -34,20 +48,29 @@ final class ChunkSender
     private int pendingCrcFor = -1;
 
     ChunkSender(final int rank, final RingSchedule schedule, final ExclusivePublication publication,
-        final ChunkTap tap)
+        final ChunkTap tap, final int chunkBytes)
     {
         this.rank = rank;
         this.schedule = schedule;
         this.publication = publication;
         this.tap = tap;
+        this.encodedChunk = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(chunkBytes, 64), 64));
     }
 
-    void begin(final long operationId, final ByteBuffer buffer, final ElementType type)
+    /**
+     * @param format   EXACT, or a quantization with its {@code residual} and the {@code encoded} all-gather
+     *                 chunks ({@code slotBytes} per schedule slot); both null when EXACT.
+     */
+    void begin(final long operationId, final ByteBuffer buffer, final ElementType type, final WireFormat format,
+        final UnsafeBuffer residual, final UnsafeBuffer encoded, final int slotBytes)
     {
         this.operationId = operationId;
         this.type = type;
+        this.format = format;
+        this.residual = residual;
+        this.encoded = encoded;
+        this.slotBytes = slotBytes;
         source.wrap(buffer);
-        crcView = buffer.duplicate();
         step = 0;
         chunkIndex = 0;
         sent = 0;
@@ -82,16 +105,15 @@ final class ChunkSender
         final int segment = schedule.sendSegment(step);
         final long first = schedule.chunkStart(segment, chunkIndex);
         final int count = schedule.chunkLength(segment, chunkIndex);
-        final int width = type.width();
-        final int byteOffset = (int)(first * width);
-        final int payloadLength = count * width;
+        final int byteOffset = (int)(first * type.width());
         if (pendingCrcFor != sent)
         {
-            pendingCrc = crc(byteOffset, payloadLength);
+            // Once per chunk, however often the claim is retried: encoding moves error into the residual.
+            preparePayload(segment, byteOffset, count);
             pendingCrcFor = sent;
         }
 
-        final long result = publication.tryClaim(ChunkFlyweight.HEADER_LENGTH + payloadLength, claim);
+        final long result = publication.tryClaim(ChunkFlyweight.HEADER_LENGTH + pendingLength, claim);
         if (result > 0)
         {
             final MutableDirectBuffer buffer = claim.buffer();
@@ -103,15 +125,45 @@ final class ChunkSender
                 .firstElement(first)
                 .totalElements(schedule.elementCount())
                 .elementCount(count)
-                .elementWidth(width)
+                .elementWidth(format.wireWidth(type))
                 .crc(pendingCrc)
-                .payloadLength(payloadLength);
-            buffer.putBytes(chunk.payloadOffset(), source, byteOffset, payloadLength);
-            tap.onEncoded(buffer, offset, ChunkFlyweight.HEADER_LENGTH + payloadLength);
+                .payloadLength(pendingLength);
+            buffer.putBytes(chunk.payloadOffset(), pendingSource, pendingOffset, pendingLength);
+            tap.onEncoded(buffer, offset, ChunkFlyweight.HEADER_LENGTH + pendingLength);
             claim.commit();
             advance(segment);
         }
         return result;
+    }
+
+    private void preparePayload(final int segment, final int byteOffset, final int count)
+    {
+        if (format == WireFormat.EXACT)
+        {
+            pendingSource = source;
+            pendingOffset = byteOffset;
+            pendingLength = count * type.width();
+        }
+        else if (schedule.isReduceStep(step))
+        {
+            pendingSource = encodedChunk;
+            pendingOffset = 0;
+            pendingLength = format.encode(source, byteOffset, count, encodedChunk, 0, residual, false);
+        }
+        else
+        {
+            pendingSource = encoded;
+            pendingOffset = schedule.chunkSlot(segment, chunkIndex) * slotBytes;
+            pendingLength = format.payloadLength(count, type);
+            if (step == schedule.steps() / 2)
+            {
+                // This rank reduced the segment: encode it once, adopt what the others will decode.
+                format.encode(source, byteOffset, count, encoded, pendingOffset, residual, true);
+            }
+        }
+        crc32c.reset();
+        Crc.update(crc32c, pendingSource, pendingOffset, pendingLength);
+        pendingCrc = (int)crc32c.getValue();
     }
 
     private void advance(final int segment)
@@ -122,15 +174,5 @@ final class ChunkSender
             chunkIndex = 0;
             step++;
         }
-    }
-
-    private int crc(final int byteOffset, final int length)
-    {
-        crc32c.reset();
-        crcView.clear();
-        crcView.position(byteOffset);
-        crcView.limit(byteOffset + length);
-        crc32c.update(crcView);
-        return (int)crc32c.getValue();
     }
 }

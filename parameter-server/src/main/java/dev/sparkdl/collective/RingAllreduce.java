@@ -14,6 +14,7 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,8 @@ public final class RingAllreduce implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(RingAllreduce.class);
     private static final int FRAGMENT_LIMIT = 16;
     private static final int SEND_BURST = 16;
+    /** Duty cycles of an INVOKER driver per loop pass while it has work: a datagram each, or so. */
+    private static final int DRIVER_BURST = 8;
     private static final long ABORT_OFFER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_ABORT_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -100,7 +103,9 @@ public final class RingAllreduce implements AutoCloseable
         this.worldSize = worldSize;
         this.schedule = new RingSchedule(rank, worldSize);
         this.proxy = new RingProxy(rank);
-        this.idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), ctx.collectiveIdleMaxParkNs());
+        // Park at once rather than spin: on a small shared machine a spinning rank takes the core its peer
+        // needs to produce the data it waits for; a parked one wakes within its park and gets the core back.
+        this.idle = new BackoffIdleStrategy(0, 0, TimeUnit.MICROSECONDS.toNanos(1), ctx.collectiveIdleMaxParkNs());
         if (worldSize == 1)
         {
             // Nothing to exchange: no driver, no links.
@@ -124,7 +129,7 @@ public final class RingAllreduce implements AutoCloseable
             throw ex;
         }
         final ChunkReceiver.AbortReader abortReader = new ChunkReceiver.AbortReader(links.peers);
-        sender = new ChunkSender(rank, schedule, links.dataPublication, tap);
+        sender = new ChunkSender(rank, schedule, links.dataPublication, tap, links.chunkBytes);
         receiver = new ChunkReceiver(schedule, links.prev, links.chunkBytes, abortReader);
         controlHandler = new ControlHandler(links.next, abortReader);
         abortScanner = new AbortScanner(abortReader);
@@ -159,6 +164,54 @@ public final class RingAllreduce implements AutoCloseable
      */
     public void sum(final ByteBuffer buffer, final ElementType type, final long elementCount)
     {
+        checkArguments(buffer, type, elementCount);
+        operations++;
+        if (worldSize > 1)
+        {
+            reduce(buffer, type, elementCount, WireFormat.EXACT, null);
+        }
+    }
+
+    /**
+     * Sum {@code elementCount} floats across all ranks, in place, with the chunks quantized on the wire as
+     * {@code feedback}'s format says; additions stay in float32. The buffer first takes back this rank's
+     * residual; what quantization then loses from the values this rank sends goes into the residual, so the
+     * sums over many calls plus the residuals equal the exact sums. Every rank ends bit-identical.
+     *
+     * @param buffer       direct, native byte order; elements start at index 0.
+     * @param elementCount floats to reduce, the same on every rank; the same on every call with this feedback.
+     * @param feedback     this rank's residual for this vector, with the same format on every rank.
+     * @throws CollectiveException naming the rank to blame when the operation fails.
+     */
+    public void sum(final ByteBuffer buffer, final long elementCount, final ErrorFeedback feedback)
+    {
+        Objects.requireNonNull(feedback, "feedback");
+        checkArguments(buffer, ElementType.FLOAT, elementCount);
+        final UnsafeBuffer residual = feedback.residualFor(elementCount);
+        operations++;
+        if (worldSize > 1)
+        {
+            reduce(buffer, ElementType.FLOAT, elementCount, feedback.format(), feedback);
+        }
+        else
+        {
+            // Alone there is no wire: the sum is exact and takes back anything left from before.
+            Reducer.add(new UnsafeBuffer(buffer), 0, residual, 0, (int)elementCount, ElementType.FLOAT);
+            residual.setMemory(0, (int)elementCount * Float.BYTES, (byte)0);
+        }
+    }
+
+    /** Quantized sum of a float array across all ranks, in place (see {@link #sum(ByteBuffer, long, ErrorFeedback)}). */
+    public void sum(final float[] values, final ErrorFeedback feedback)
+    {
+        final ByteBuffer buffer = arrayBuffer((long)values.length * Float.BYTES);
+        buffer.asFloatBuffer().put(values);
+        sum(buffer, values.length, feedback);
+        buffer.asFloatBuffer().get(values);
+    }
+
+    private void checkArguments(final ByteBuffer buffer, final ElementType type, final long elementCount)
+    {
         checkUsable();
         Objects.requireNonNull(buffer, "buffer");
         Objects.requireNonNull(type, "type");
@@ -171,11 +224,6 @@ public final class RingAllreduce implements AutoCloseable
         {
             throw new IllegalArgumentException("elementCount " + elementCount + " does not fit a buffer of " +
                 buffer.capacity() + " bytes of " + type);
-        }
-        operations++;
-        if (worldSize > 1)
-        {
-            reduce(buffer, type, elementCount);
         }
     }
 
@@ -240,12 +288,40 @@ public final class RingAllreduce implements AutoCloseable
         }
     }
 
-    private void reduce(final ByteBuffer buffer, final ElementType type, final long elementCount)
+    private void reduce(final ByteBuffer buffer, final ElementType type, final long elementCount,
+        final WireFormat format, final ErrorFeedback feedback)
     {
-        schedule.reset(elementCount, links.chunkBytes / type.width());
-        sender.begin(operations, buffer, type);
-        receiver.begin(operations, buffer, type);
+        schedule.reset(elementCount, format.elementsPerChunk(links.chunkBytes, type));
+        if (format == WireFormat.EXACT)
+        {
+            sender.begin(operations, buffer, type, format, null, null, 0);
+            receiver.begin(operations, buffer, type, format, null, 0);
+        }
+        else
+        {
+            final UnsafeBuffer residual = feedback.residualFor(elementCount);
+            final UnsafeBuffer values = new UnsafeBuffer(buffer);
+            // This rank's contribution takes back what earlier sums could not send.
+            Reducer.add(values, 0, residual, 0, (int)elementCount, ElementType.FLOAT);
+            residual.setMemory(0, (int)elementCount * Float.BYTES, (byte)0);
+            final UnsafeBuffer encoded = feedback.encodedFor((long)schedule.chunkSlots() * links.chunkBytes);
+            sender.begin(operations, buffer, type, format, residual, encoded, links.chunkBytes);
+            receiver.begin(operations, buffer, type, format, encoded, links.chunkBytes);
+        }
         controlHandler.failure = null;
+        driver.beginInvoking();
+        try
+        {
+            transfer();
+        }
+        finally
+        {
+            driver.endInvoking();
+        }
+    }
+
+    private void transfer()
+    {
         final Image dataImage = links.dataImage;
         final Image controlImage = links.controlImage;
         long lastProgressNs = System.nanoTime();
@@ -253,6 +329,7 @@ public final class RingAllreduce implements AutoCloseable
         idle.reset();
         while (!sender.isDone() || receiver.remaining() > 0)
         {
+            checkInterrupt();
             // Progress means chunks moved; heartbeats and polls that find nothing do not count.
             final int before = receiver.received() + sender.sent();
             final int remaining = receiver.remaining();
@@ -283,8 +360,18 @@ public final class RingAllreduce implements AutoCloseable
             {
                 throw fail(controlHandler.failure);
             }
+            // Send what was just claimed and receive what is pending on this thread: no hand-off waits.
+            int driverWork = 0;
+            for (int i = 0, w; i < DRIVER_BURST && (w = driver.invokeDriver()) > 0; i++)
+            {
+                driverWork += w;
+            }
 
             final long nowNs = System.nanoTime();
+            if (driverWork > 0)
+            {
+                idle.reset();
+            }
             if (receiver.received() + sender.sent() != before)
             {
                 lastProgressNs = nowNs;
@@ -299,7 +386,10 @@ public final class RingAllreduce implements AutoCloseable
                     lastWaitingSentNs = nowNs;
                 }
                 checkLiveness(lastProgressNs, nowNs);
-                idle.idle();
+                if (0 == driverWork)
+                {
+                    idle.idle();
+                }
             }
         }
     }
@@ -309,7 +399,7 @@ public final class RingAllreduce implements AutoCloseable
         return ctx.timeoutNs() / 4;
     }
 
-    private void checkLiveness(final long lastProgressNs, final long nowNs)
+    private void checkInterrupt()
     {
         if (Thread.currentThread().isInterrupted())
         {
@@ -317,6 +407,10 @@ public final class RingAllreduce implements AutoCloseable
             throw fail(new CollectiveException(INTERRUPTED, rank, links.peers[rank].endpoint,
                 "rank " + rank + " was interrupted during allreduce operation " + operations));
         }
+    }
+
+    private void checkLiveness(final long lastProgressNs, final long nowNs)
+    {
         if (links.dataImage.isClosed())
         {
             throw failAfterGrace(peerGone(links.prev, "its data link to rank " + rank + " was lost"));
@@ -365,6 +459,7 @@ public final class RingAllreduce implements AutoCloseable
             int work = links.dataImage.poll(abortScanner, FRAGMENT_LIMIT);
             abortScanner.from = links.next;
             work += links.controlImage.poll(abortScanner, FRAGMENT_LIMIT);
+            work += driver.invokeDriver();
             if (0 == work)
             {
                 idle.idle();
@@ -382,6 +477,12 @@ public final class RingAllreduce implements AutoCloseable
             LOG.warn("rank {} allreduce failed: {}", rank, ex.getMessage());
             offerAbort(links.dataPublication, ex);
             offerAbort(links.controlPublication, ex);
+            // Push the aborts out now: a driver run on this thread may be closed before anyone else runs it.
+            final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
+            while (driver.invokeDriver() > 0 && System.nanoTime() - deadlineNs < 0)
+            {
+                Thread.onSpinWait();
+            }
         }
         return ex;
     }
@@ -397,7 +498,10 @@ public final class RingAllreduce implements AutoCloseable
             {
                 return;
             }
-            Thread.onSpinWait();
+            if (0 == driver.invokeDriver())
+            {
+                Thread.onSpinWait();
+            }
         }
     }
 
@@ -438,6 +542,7 @@ public final class RingAllreduce implements AutoCloseable
                 work += links.controlImage.poll(controlHandler, FRAGMENT_LIMIT);
                 controlHandler.ackReceived |= links.controlImage.isClosed() || null != controlHandler.failure;
             }
+            work += driver.invokeDriver();
             if (0 == work)
             {
                 if (System.nanoTime() - deadlineNs > 0 || Thread.currentThread().isInterrupted())

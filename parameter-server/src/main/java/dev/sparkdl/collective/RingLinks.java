@@ -90,7 +90,7 @@ final class RingLinks implements AutoCloseable
                 ipc = aeron.addSubscription(Channels.ipcSubscription(), streamId);
             }
             udp = aeron.addSubscription(Channels.udpSubscription(ctx, bindHost), streamId);
-            final String endpoint = awaitResolvedEndpoint(udp, rank, deadlineNs, ctx, idle);
+            final String endpoint = awaitResolvedEndpoint(udp, driver, rank, deadlineNs, ctx, idle);
 
             final byte[] nonce = new byte[PeerInfo.NONCE_LENGTH];
             NONCES.nextBytes(nonce);
@@ -108,7 +108,7 @@ final class RingLinks implements AutoCloseable
             ipc = null;
             udp = null;
             links.openPublications(ctx, aeron, driver);
-            links.handshake(authenticator, deadlineNs, ctx, idle);
+            links.handshake(authenticator, driver, deadlineNs, ctx, idle);
             return links;
         }
         catch (final RuntimeException ex)
@@ -118,15 +118,15 @@ final class RingLinks implements AutoCloseable
         }
     }
 
-    private static String awaitResolvedEndpoint(final Subscription udp, final int rank, final long deadlineNs,
-        final CollectiveContext ctx, final IdleStrategy idle)
+    private static String awaitResolvedEndpoint(final Subscription udp, final MediaDriverHandle driver,
+        final int rank, final long deadlineNs, final CollectiveContext ctx, final IdleStrategy idle)
     {
         idle.reset();
         String endpoint;
         while (null == (endpoint = udp.resolvedEndpoint()))
         {
             checkWait(rank, deadlineNs, ctx, "binding " + udp.channel(), null);
-            idle.idle();
+            idle.idle(driver.invokeDriver());
         }
         return endpoint;
     }
@@ -203,8 +203,8 @@ final class RingLinks implements AutoCloseable
         }
     }
 
-    private void handshake(final PeerAuthenticator authenticator, final long deadlineNs, final CollectiveContext ctx,
-        final IdleStrategy idle)
+    private void handshake(final PeerAuthenticator authenticator, final MediaDriverHandle driver,
+        final long deadlineNs, final CollectiveContext ctx, final IdleStrategy idle)
     {
         final RingProxy proxy = new RingProxy(rank);
         final HelloReader reader = new HelloReader();
@@ -231,14 +231,17 @@ final class RingLinks implements AutoCloseable
                 work += controlHelloSent ? 1 : 0;
             }
             images.clear();
-            if (null != ipcSubscription)
+            // Judge the neighbours only once our own hellos are out, so that a refused rank (or a rank with the
+            // wrong secret) still shows its hello to the other side, which then names it.
+            if (dataHelloSent && controlHelloSent && null != ipcSubscription)
             {
                 images.addAll(ipcSubscription.images());
             }
-            if (null != udpSubscription)
+            if (dataHelloSent && controlHelloSent && null != udpSubscription)
             {
                 images.addAll(udpSubscription.images());
             }
+            work += driver.invokeDriver();
             for (final Image image : images)
             {
                 if (image != dataImage && image != controlImage && !reader.isRead(image))

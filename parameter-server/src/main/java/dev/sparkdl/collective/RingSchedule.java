@@ -99,6 +99,18 @@ final class RingSchedule
         return (int)Math.max(1, (length + chunkElements - 1) / chunkElements);
     }
 
+    /** @return a slot number unique to (segment, chunk), below {@link #chunkSlots()}. */
+    int chunkSlot(final int segment, final int chunk)
+    {
+        // Segment 0 is never shorter than the others, so it has the most chunks.
+        return segment * chunkCount(0) + chunk;
+    }
+
+    int chunkSlots()
+    {
+        return worldSize * chunkCount(0);
+    }
+
     long chunkStart(final int segment, final int chunk)
     {
         return segmentStart(segment) + (long)chunk * chunkElements;

@@ -6,8 +6,8 @@ import java.util.Locale;
 /** Creates codecs by the names users know them by. */
 public final class Codecs
 {
-    /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("none", "threshold", "int8", "topk");
+    /** The names {@link #create} accepts, in wire-code order. */
+    public static final List<String> NAMES = List.of("none", "threshold", "int8", "topk", "fp16");
 
     /** Default threshold of the threshold codec. */
     public static final double DEFAULT_THRESHOLD = 1e-3;
@@ -20,7 +20,7 @@ public final class Codecs
     }
 
     /**
-     * @param name      none, threshold, int8 or topk (case-insensitive).
+     * @param name      none, threshold, int8, topk or fp16 (case-insensitive).
      * @param threshold the threshold codec's threshold, finite and positive (ignored by the others).
      * @param topK      the top-k codec's k over the whole gradient, positive (ignored by the others).
      * @return a new encoder/decoder.
@@ -35,6 +35,7 @@ public final class Codecs
             case "threshold" -> new ThresholdCodec((float)threshold);
             case "int8" -> new Int8Codec();
             case "topk" -> new TopKCodec(topK);
+            case "fp16" -> new Fp16Codec();
             default -> throw new IllegalArgumentException("unknown compression '" + name + "'; expected one of " +
                 NAMES);
         };

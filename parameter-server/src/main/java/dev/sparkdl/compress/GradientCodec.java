@@ -21,6 +21,7 @@ public interface GradientCodec
     int THRESHOLD = 1;
     int INT8 = 2;
     int TOPK = 3;
+    int FP16 = 4;
 
     /** Every payload is little-endian. */
     ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -28,7 +29,7 @@ public interface GradientCodec
     /** @return the wire code. */
     int id();
 
-    /** @return the name users choose it by: none, threshold, int8 or topk. */
+    /** @return the name users choose it by: none, threshold, int8, topk or fp16. */
     String name();
 
     /**

@@ -17,6 +17,18 @@ public final class Int8Codec implements GradientCodec
     private static final int HEADER = Float.BYTES;
     private static final float LEVELS = 127f;
 
+    /** @return the scale of a chunk whose largest finite magnitude is {@code maxAbs}. */
+    public static float scaleFor(final float maxAbs)
+    {
+        return maxAbs / LEVELS;
+    }
+
+    /** @return the level of {@code value}; 0 for values a chunk's scale cannot express (non-finite ones). */
+    public static int quantize(final float value, final float scale, final float maxAbs)
+    {
+        return scale > 0f && Math.abs(value) <= maxAbs ? Math.max(-127, Math.min(127, Math.round(value / scale))) : 0;
+    }
+
     public int id()
     {
         return INT8;
@@ -44,16 +56,12 @@ public final class Int8Codec implements GradientCodec
                 maxAbs = a;
             }
         }
-        final float scale = maxAbs / LEVELS;
+        final float scale = scaleFor(maxAbs);
         dst.putFloat(dstOffset, scale, ORDER);
         for (int i = 0; i < count; i++)
         {
             final float v = residual[from + i];
-            int q = 0;
-            if (scale > 0f && Math.abs(v) <= maxAbs)
-            {
-                q = Math.max(-127, Math.min(127, Math.round(v / scale)));
-            }
+            final int q = quantize(v, scale, maxAbs);
             dst.putByte(dstOffset + HEADER + i, (byte)q);
             residual[from + i] = v - q * scale;
         }

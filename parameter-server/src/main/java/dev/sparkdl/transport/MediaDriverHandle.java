@@ -2,8 +2,10 @@ package dev.sparkdl.transport;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
@@ -16,12 +18,19 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A reference to the JVM's embedded media driver for one Aeron directory, and to the Aeron client
  * connected to it. All workers of an executor share the driver (one set of driver threads, one
  * directory); the first {@link #acquire(CollectiveContext)} launches it with that caller's context, the
  * last {@link #close()} stops it and deletes its directory.
+ *
+ * <p>In {@link ThreadingMode#INVOKER} mode (opt-in) the driver has no thread of its own: a keeper
+ * thread runs its duty cycle, parking up to {@link CollectiveContext#driverIdleMaxParkNs()} when idle, and
+ * a collective in flight runs it from its own wait loop through {@link #invokeDriver()}. On a loaded
+ * 2-core machine every hand-off to another thread (app to driver sender, driver receiver to app) waits
+ * for a time slice; doing the sends and receives on the thread that waits for them removes those waits.
  */
 public final class MediaDriverHandle implements AutoCloseable
 {
@@ -117,6 +126,33 @@ public final class MediaDriverHandle implements AutoCloseable
         return shared.aeron;
     }
 
+    /**
+     * Run one duty cycle of an {@link ThreadingMode#INVOKER} driver on the calling thread, unless another
+     * thread is running one or the caller is interrupted. Cheap to call in a wait loop; does nothing for a
+     * driver with its own threads.
+     *
+     * @return work done (0 when nothing to do, another thread holds the driver, or it has its own threads).
+     */
+    public int invokeDriver()
+    {
+        return shared.invoke();
+    }
+
+    /**
+     * Mark the start of a stretch in which the caller runs the driver through {@link #invokeDriver()} (a
+     * collective in flight): the keeper thread stays parked meanwhile instead of competing for the driver.
+     * Pair with {@link #endInvoking()}.
+     */
+    public void beginInvoking()
+    {
+        shared.activeInvokers.incrementAndGet();
+    }
+
+    public void endInvoking()
+    {
+        shared.activeInvokers.decrementAndGet();
+    }
+
     /** @return a random id of this driver instance: peers with equal ids can talk over IPC. */
     public String driverId()
     {
@@ -186,16 +222,62 @@ public final class MediaDriverHandle implements AutoCloseable
         final String directory;
         final String driverId = UUID.randomUUID().toString();
         final MediaDriver driver;
-        final Aeron aeron;
+        final AgentInvoker invoker;
+        final ReentrantLock invokerLock = new ReentrantLock();
+        final java.util.concurrent.atomic.AtomicInteger activeInvokers = new java.util.concurrent.atomic.AtomicInteger();
+        final Thread keeper;
+        volatile boolean isRunning = true;
+        Aeron aeron;
         int referenceCount;
 
-        private SharedDriver(final CollectiveContext ctx, final String directory, final MediaDriver driver,
-            final Aeron aeron)
+        private SharedDriver(final CollectiveContext ctx, final String directory, final MediaDriver driver)
         {
             this.ctx = ctx;
             this.directory = directory;
             this.driver = driver;
-            this.aeron = aeron;
+            this.invoker = driver.sharedAgentInvoker();
+            if (null != invoker)
+            {
+                if (!invoker.isStarted())
+                {
+                    invoker.start();
+                }
+                keeper = new Thread(this::keep, "spark-dl-aeron-driver " + directory);
+                keeper.setDaemon(true);
+                keeper.start();
+            }
+            else
+            {
+                keeper = null;
+            }
+        }
+
+        int invoke()
+        {
+            // An interrupted caller stops moving data, so its wait loop goes idle and reports the interrupt
+            // promptly instead of finishing the operation; the keeper keeps the driver going for the others.
+            if (null == invoker || Thread.currentThread().isInterrupted() || !invokerLock.tryLock())
+            {
+                return 0;
+            }
+            try
+            {
+                return invoker.isClosed() ? 0 : invoker.invoke();
+            }
+            finally
+            {
+                invokerLock.unlock();
+            }
+        }
+
+        /** Runs the driver whenever no collective does: connections, heartbeats and status messages go on. */
+        private void keep()
+        {
+            final IdleStrategy idle = driverIdle(ctx);
+            while (isRunning)
+            {
+                idle.idle(activeInvokers.get() > 0 ? 0 : invoke());
+            }
         }
 
         static SharedDriver launch(final CollectiveContext ctx, final String directory)
@@ -228,22 +310,45 @@ public final class MediaDriverHandle implements AutoCloseable
                 .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
                 .errorHandler(ex -> LOG.warn("Aeron media driver error in {}", directory, ex));
             MediaDriver driver = null;
+            SharedDriver shared = null;
             try
             {
                 driver = MediaDriver.launch(driverCtx);
-                final Aeron aeron = Aeron.connect(new Aeron.Context()
+                shared = new SharedDriver(ctx, directory, driver);
+                // The keeper thread answers the client's connect when the driver has no thread of its own.
+                shared.aeron = Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(directory)
                     .clientName("spark-dl")
                     .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
                     .errorHandler(ex -> LOG.warn("Aeron client error in {}", directory, ex)));
                 LOG.info("Started Aeron media driver in {} ({})", directory, ctx);
-                return new SharedDriver(ctx, directory, driver, aeron);
+                return shared;
             }
             catch (final RuntimeException ex)
             {
+                if (null != shared)
+                {
+                    shared.stopKeeper();
+                }
                 CloseHelper.quietClose(driver);
                 IoUtil.delete(new File(directory), true);
                 throw ex;
+            }
+        }
+
+        private void stopKeeper()
+        {
+            isRunning = false;
+            if (null != keeper && keeper != Thread.currentThread())
+            {
+                try
+                {
+                    keeper.join(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()));
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
@@ -251,7 +356,18 @@ public final class MediaDriverHandle implements AutoCloseable
         {
             try
             {
-                CloseHelper.closeAll(aeron, driver);
+                // The client says goodbye while the driver still runs; then the driver stops with no thread in it.
+                CloseHelper.close(aeron);
+                stopKeeper();
+                invokerLock.lock();
+                try
+                {
+                    CloseHelper.close(driver);
+                }
+                finally
+                {
+                    invokerLock.unlock();
+                }
             }
             finally
             {

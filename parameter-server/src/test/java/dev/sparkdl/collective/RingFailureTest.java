@@ -150,4 +150,53 @@ class RingFailureTest
             }
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldFailAnInterruptedRankAndLeaveTheSharedDriverWorking() throws Exception
+    {
+        final int worldSize = 2;
+        // Hold the driver so that both rings below share it, as ranks of one executor do.
+        try (MediaDriverHandle held = MediaDriverHandle.acquire(TestContexts.context(aeronDir)))
+        {
+            final InMemoryRendezvous first = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+            final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+            {
+                try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir).ipcWithinJvm(false),
+                    first.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK))
+                {
+                    if (rank == 1)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                    ring.sum(new float[200_000]);
+                }
+                return null;
+            });
+            final CollectiveException interrupted =
+                assertInstanceOf(CollectiveException.class, outcomes.get(1).failure());
+            assertEquals(CollectiveException.Reason.INTERRUPTED, interrupted.reason(), interrupted.getMessage());
+            assertInstanceOf(CollectiveException.class, outcomes.get(0).failure());
+
+            // The driver the failed ring shared still serves the next ring.
+            final InMemoryRendezvous second = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+            final List<ThreadRanks.Outcome<float[]>> sums = ThreadRanks.run(worldSize, 50_000, rank ->
+            {
+                try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir).ipcWithinJvm(false),
+                    second.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK))
+                {
+                    final float[] values = new float[200_000];
+                    java.util.Arrays.fill(values, rank + 1);
+                    ring.sum(values);
+                    return values;
+                }
+            });
+            for (int rank = 0; rank < worldSize; rank++)
+            {
+                final float[] values = sums.get(rank).orThrow();
+                assertEquals(3f, values[0]);
+                assertEquals(3f, values[values.length - 1]);
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ class CodecResidualTest
     private static final int LENGTH = 10_000;
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "threshold", "int8", "topk"})
+    @ValueSource(strings = {"none", "threshold", "int8", "topk", "fp16"})
     void shouldSendPlusKeepExactlyWhatWasPushedInOneStep(final String name)
     {
         final GradientCodec codec = Codecs.create(name, 1e-3, 500);
@@ -40,7 +40,7 @@ class CodecResidualTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "threshold", "int8", "topk"})
+    @ValueSource(strings = {"none", "threshold", "int8", "topk", "fp16"})
     void shouldLoseNothingOverManySteps(final String name)
     {
         // Each step the codec's own ledger balances to the bit. With dyadic values (multiples of 2^-12, below
@@ -86,7 +86,11 @@ class CodecResidualTest
             final double ratio = (double)pushed.length * Float.BYTES / bytes;
             System.out.printf("codec %-9s %8d payload bytes for %d floats: ratio %.1f%n", name, bytes, pushed.length,
                 ratio);
-            if (!"none".equals(name))
+            if ("fp16".equals(name))
+            {
+                assertEquals(2.0, ratio, 1e-9, "fp16 sends two bytes per float");
+            }
+            else if (!"none".equals(name))
             {
                 assertTrue(ratio > 2, name + " ratio " + ratio);
             }
@@ -94,7 +98,7 @@ class CodecResidualTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "threshold", "int8", "topk"})
+    @ValueSource(strings = {"none", "threshold", "int8", "topk", "fp16"})
     void shouldRejectMalformedPayloadsWithoutTouchingTheSum(final String name)
     {
         final GradientCodec codec = Codecs.create(name, 1e-3, 50);

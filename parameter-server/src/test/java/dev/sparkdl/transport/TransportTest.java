@@ -59,6 +59,38 @@ class TransportTest
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldRunAnInvokerDriverOnOneParkedKeeperThreadAndStopIt() throws Exception
+    {
+        final String dir = new File(System.getProperty("java.io.tmpdir"), "spark-dl-test-" + UUID.randomUUID())
+            .getAbsolutePath();
+        final CollectiveContext ctx = new CollectiveContext().aeronDirectoryName(dir)
+            .threadingMode(io.aeron.driver.ThreadingMode.INVOKER);
+        try (MediaDriverHandle driver = MediaDriverHandle.acquire(ctx))
+        {
+            assertEquals(1, keeperThreads(dir), "one keeper thread per driver");
+            // An idle driver parks: over 200 ms its keeper uses a small fraction of a core.
+            final Thread keeper = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().endsWith(dir)).findFirst().orElseThrow();
+            final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            final long cpuBefore = threads.getThreadCpuTime(keeper.getId());
+            final long wallBefore = System.nanoTime();
+            Thread.sleep(200);
+            final long cpu = threads.getThreadCpuTime(keeper.getId()) - cpuBefore;
+            assertTrue(cpu < (System.nanoTime() - wallBefore) / 4, "idle keeper burned " + cpu + " ns of CPU");
+            assertTrue(driver.invokeDriver() >= 0);
+        }
+        assertEquals(0, keeperThreads(dir), "keeper thread left running");
+        assertFalse(new File(dir).exists(), "driver directory left behind");
+    }
+
+    private static long keeperThreads(final String dir)
+    {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().endsWith(dir))
+            .count();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void shouldShareOneDriverPerDirectoryAndRemoveItWithTheLastHandle()
     {
         final String dir = new File(System.getProperty("java.io.tmpdir"), "spark-dl-test-" + UUID.randomUUID())

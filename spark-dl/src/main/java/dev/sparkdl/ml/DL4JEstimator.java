@@ -121,8 +121,9 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                 "parameter-server mode: steps a worker may run ahead of the slowest; 0 = synchronous (>= 0)",
                 Validators.atLeast(0));
         compression = new Param<>(this, "compression",
-                "gradient compression: \"none\", or for parameter-server mode \"threshold\", \"int8\", \"topk\"",
-                Validators.oneOf("none", "threshold", "int8", "topk"));
+                "gradient compression with residual feedback: \"none\", \"fp16\" or \"int8\" (both modes), "
+                        + "\"threshold\" or \"topk\" (parameter-server mode)",
+                Validators.oneOf("none", "fp16", "int8", "threshold", "topk"));
         compressionThreshold = new DoubleParam(this, "compressionThreshold",
                 "threshold of \"threshold\" compression (> 0)", ParamValidators.gt(0.0));
         compressionTopK = new IntParam(this, "compressionTopK",

@@ -59,8 +59,9 @@ public interface TrainingParams extends Params {
     IntParam staleness();
 
     /**
-     * Gradient compression with residual feedback (default "none"); "threshold", "int8" and "topk"
-     * need trainingMode "parameter-server".
+     * Gradient compression with residual feedback (default "none"): "fp16" and "int8" quantize the
+     * gradient on the wire in either training mode; "threshold" and "topk" need trainingMode
+     * "parameter-server".
      */
     Param<String> compression();
 

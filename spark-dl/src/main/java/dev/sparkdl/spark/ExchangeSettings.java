@@ -6,11 +6,15 @@ import java.io.Serializable;
 public record ExchangeSettings(String trainingMode, int staleness, String compression, double compressionThreshold,
                                int compressionTopK) implements Serializable {
 
-    /** The cross-param rule: the sparse codecs need a parameter server, and the ring has no codec yet. */
+    /** Values of the compression param the ring can apply: it quantizes dense chunks, it cannot sparsify. */
+    public static final java.util.List<String> ALLREDUCE_COMPRESSIONS = java.util.List.of("none", "fp16", "int8");
+
+    /** The cross-param rule: the sparse codecs need a parameter server. */
     public ExchangeSettings {
-        if (Exchanges.ALLREDUCE.equals(trainingMode) && !"none".equals(compression)) {
+        if (Exchanges.ALLREDUCE.equals(trainingMode) && !ALLREDUCE_COMPRESSIONS.contains(compression)) {
             throw new IllegalArgumentException("compression '" + compression + "' needs trainingMode "
-                    + "'parameter-server'; allreduce sums dense gradients (set compression to \"none\")");
+                    + "'parameter-server'; trainingMode 'allreduce' sums dense gradients and accepts compression "
+                    + String.join(", ", ALLREDUCE_COMPRESSIONS));
         }
     }
 

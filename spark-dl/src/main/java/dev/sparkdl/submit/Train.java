@@ -59,7 +59,8 @@ public final class Train {
             {"workers", "N", "0", "training ranks (0 = every task slot)"},
             {"mode", "allreduce|parameter-server", "allreduce", "training mode"},
             {"staleness", "N", "2", "parameter-server: steps a worker may run ahead of the slowest"},
-            {"compression", "none|threshold|int8|topk", "none", "parameter-server: gradient compression"},
+            {"compression", "none|fp16|int8|threshold|topk", "none",
+                "gradient compression (threshold and topk: parameter-server only)"},
             {"seed", "N", "42", "shuffle seed"},
             {"validation-fraction", "F", "0", "fraction of rows held out for per-epoch validation"},
             {"patience", "N", "0", "early stopping patience in epochs (0 = off)"},
@@ -149,7 +150,7 @@ public final class Train {
         oneOf(options, "task", "classification", "regression");
         oneOf(options, "preset", "mlp", "lenet");
         oneOf(options, "mode", "allreduce", "parameter-server");
-        oneOf(options, "compression", "none", "threshold", "int8", "topk");
+        oneOf(options, "compression", "none", "fp16", "int8", "threshold", "topk");
         for (String numeric : List.of("hidden", "epochs", "batch-size", "workers", "seed", "patience", "staleness",
                 "checkpoint-interval", "max-attempts")) {
             integer(options, numeric);

@@ -9,22 +9,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import dev.sparkdl.collective.ElementType;
+import dev.sparkdl.collective.ErrorFeedback;
 import dev.sparkdl.collective.Rendezvous;
 import dev.sparkdl.collective.RingAllreduce;
+import dev.sparkdl.collective.WireFormat;
 import dev.sparkdl.transport.CollectiveContext;
 
 /**
  * Synchronous data parallelism: the raw gradient (a SUM over each rank's rows) is summed over all
  * ranks with a ring allreduce, in place in ND4J's off-heap buffer, so every replica applies the
- * same update.
+ * same update. With compression "fp16" or "int8" the gradient's chunks are quantized on the wire and
+ * each rank keeps what quantization lost as a residual for its next step; the step statistics stay exact.
  */
 public final class AllreduceExchange implements GradientExchange {
     private final RingAllreduce ring;
+    private final WireFormat wireFormat;
+    private final ErrorFeedback feedback;
     private long bytesSent;
     private java.util.List<long[]> averaged;
 
-    private AllreduceExchange(RingAllreduce ring) {
+    private AllreduceExchange(RingAllreduce ring, WireFormat wireFormat) {
         this.ring = ring;
+        this.wireFormat = wireFormat;
+        this.feedback = wireFormat == WireFormat.EXACT ? null : new ErrorFeedback(wireFormat);
     }
 
     /**
@@ -32,14 +39,17 @@ public final class AllreduceExchange implements GradientExchange {
      *
      * @param gradientBytes the size of the flattened gradient, to size Aeron's terms
      * @param bindHost      this executor's own address (never a wildcard)
+     * @param compression   "none", "fp16" or "int8": how the gradient travels
      */
     public static AllreduceExchange join(Rendezvous rendezvous, int rank, int workers, byte[] secret,
-                                         String bindHost, long gradientBytes, long timeoutMs) {
+                                         String bindHost, long gradientBytes, long timeoutMs, String compression) {
+        WireFormat wireFormat = WireFormat.forCompression(compression);
         CollectiveContext context = new CollectiveContext()
                 .maxBufferBytes(Math.max(gradientBytes, 1))
                 .timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         return AeronAccess.join(() ->
-                new AllreduceExchange(new RingAllreduce(context, rendezvous, rank, workers, secret, bindHost)));
+                new AllreduceExchange(new RingAllreduce(context, rendezvous, rank, workers, secret, bindHost),
+                        wireFormat));
     }
 
     @Override
@@ -63,7 +73,14 @@ public final class AllreduceExchange implements GradientExchange {
             default -> throw new IllegalArgumentException("allreduce sums float or double gradients, not "
                     + flatGradient.dataType());
         };
-        ring.sum(nativeView(flatGradient), type, flatGradient.length());
+        if (feedback == null) {
+            ring.sum(nativeView(flatGradient), type, flatGradient.length());
+        } else if (type == ElementType.FLOAT) {
+            ring.sum(nativeView(flatGradient), flatGradient.length(), feedback);
+        } else {
+            throw new IllegalArgumentException("compression '" + wireFormat.compressionName() + "' quantizes float32 "
+                    + "gradients; this network's are " + flatGradient.dataType() + " (use compression \"none\")");
+        }
         if (averaged == null) {
             averaged = network.averagedRanges();
         }
@@ -74,7 +91,8 @@ public final class AllreduceExchange implements GradientExchange {
             }
         }
         // A ring sends (N-1)/N of the buffer in reduce-scatter and again in all-gather.
-        long bytes = flatGradient.length() * flatGradient.dataType().width();
+        long bytes = flatGradient.length() * (feedback == null ? flatGradient.dataType().width()
+                : wireFormat == WireFormat.FP16 ? Short.BYTES : Byte.BYTES);
         bytesSent += 2 * bytes * (workers() - 1) / workers();
         int globalRows = (int) stepStats[STAT_ROWS];
         if (globalRows > 0) {

@@ -44,5 +44,17 @@ class AllreduceFitTest {
         Exception e = assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier()
                 .setNetwork(TestData.mlp(3, 4, 2, 1)).setCompression("topk").setNumWorkers(2).fit(data));
         assertTrue(e.getMessage().contains("compression 'topk' needs trainingMode 'parameter-server'"), e.getMessage());
+        assertTrue(e.getMessage().contains("trainingMode 'allreduce'"), e.getMessage());
+    }
+
+    @Test
+    void shouldTrainWithTwoWorkersAndInt8GradientsOnTheWire() {
+        Dataset<Row> data = TestData.blobs(800, 5, 3, 21);
+        DL4JClassificationModel model = new DL4JClassifier().setNetwork(TestData.mlp(5, 16, 3, 7))
+                .setEpochs(4).setBatchSize(32).setNumWorkers(2).setCompression("int8").fit(data);
+        double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
+                .evaluate(model.transform(data));
+        assertTrue(accuracy > 0.95, "accuracy " + accuracy);
+        assertEquals(4 * 25L, model.trainingHistory().get(3).step());
     }
 }

@@ -144,7 +144,7 @@ class AllreduceExchangeTest {
                     NetworkAdapter net = NetworkAdapter.create(spec, initial);
                     try (WorkerData local = data.create(rank);
                          GradientExchange exchange = AllreduceExchange.join(rendezvous.forRank(rank), rank, workers,
-                                 SECRET, "127.0.0.1", net.params().length() * 4, 30_000)) {
+                                 SECRET, "127.0.0.1", net.params().length() * 4, 30_000, "none")) {
                         new WorkerLoop(net, local, plan, exchange, ProgressSink.NONE).run();
                     }
                     return net.params().dup();

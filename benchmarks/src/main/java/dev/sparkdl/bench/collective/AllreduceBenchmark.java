@@ -1,9 +1,14 @@
 package dev.sparkdl.bench.collective;
 
+import dev.sparkdl.transport.CollectiveContext;
+import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,11 +33,14 @@ import java.util.stream.IntStream;
 
 /**
  * Allreduce throughput in one run: spark-dl's {@code RingAllreduce} with N ranks as separate JVMs over UDP on
- * 127.0.0.1, Spark's {@code treeAggregate} of the same float vectors over N partitions in {@code local[N]}, and
- * the loopback bounds (a direct-buffer memory copy in this JVM, a TCP stream between two JVMs).
+ * 127.0.0.1, Spark's {@code treeAggregate} of the same float vectors over N partitions in {@code local[N]},
+ * {@code BarrierTaskContext.allGather} of the same bytes in a barrier stage, and the loopback bounds (a
+ * direct-buffer memory copy in this JVM, a TCP stream and a UDP stream between two JVMs).
  *
- * <p>Options: {@code --sizes 1M,4M,16M} (M = 2^20 floats), {@code --ranks 2[,4]}, {@code --warmup 2},
- * {@code --reps 5}, {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results}.
+ * <p>Options: {@code --sizes 1M,4M,16M,64M} (M = 2^20 floats), {@code --ranks 2,4}, {@code --warmup 2},
+ * {@code --reps 5}, {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results},
+ * {@code --compare-threading INVOKER} (also time the ring with the driver in that Aeron threading mode;
+ * {@code none} to skip).
  */
 public final class AllreduceBenchmark
 {
@@ -51,14 +59,16 @@ public final class AllreduceBenchmark
         {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        final long[] sizes = Arrays.stream(opts.getOrDefault("sizes", "1M,4M,16M").split(","))
+        final long[] sizes = Arrays.stream(opts.getOrDefault("sizes", "1M,4M,16M,64M").split(","))
             .mapToLong(AllreduceBenchmark::parseFloats).toArray();
-        final int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2").split(","))
+        final int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2,4").split(","))
             .mapToInt(Integer::parseInt).toArray();
         final int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
         final int reps = Integer.parseInt(opts.getOrDefault("reps", "5"));
         final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
         final Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
+        final String compareThreading = opts.getOrDefault("compare-threading", "INVOKER");
+        final boolean compare = !"none".equalsIgnoreCase(compareThreading);
         final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
 
         final String loadStart = loadAverage();
@@ -68,41 +78,48 @@ public final class AllreduceBenchmark
         // Loopback bounds.
         final Map<Long, Double> memcpyNs = memcpy(sizes, warmup, reps);
         final Map<Long, Double> tcpNs = tcpStream(sizesCsv, warmup, reps, childTimeoutMs);
+        final Map<Long, double[]> udp = udpStream(sizesCsv, warmup, reps, childTimeoutMs);
 
         final List<String[]> rows = new ArrayList<>();
         for (final int n : rankCounts)
         {
-            final Map<Long, Double> ringNs = ring(n, sizesCsv, warmup, reps, childTimeoutMs);
-            final Map<Long, Double> treeNs = treeAggregate(n, sizes, Math.max(1, warmup - 1), reps);
+            final Map<Long, Double> ringNs = ring(n, sizesCsv, warmup, reps, childTimeoutMs, List.of());
+            final Map<Long, Double> compareNs = compare ? ring(n, sizesCsv, warmup, reps, childTimeoutMs,
+                List.of("-D" + CollectiveContext.THREADING_MODE_PROP_NAME + "=" + compareThreading)) : Map.of();
+            final Map<Long, double[]> sparkNs = spark(n, sizes, Math.max(1, warmup - 1), reps);
             for (final long floats : sizes)
             {
                 final double bytes = floats * (double)Float.BYTES;
                 final double ring = ringNs.get(floats);
-                final double tree = treeNs.get(floats);
+                final double tree = sparkNs.get(floats)[0];
+                final double allGather = sparkNs.get(floats)[1];
                 final double algbw = bytes / ring; // bytes per ns = GB/s
                 final double busbw = algbw * 2.0 * (n - 1) / n;
-                final double treeAlgbw = bytes / tree;
                 final double memcpyBw = bytes / memcpyNs.get(floats);
                 final double tcpBw = bytes / tcpNs.get(floats);
+                final double udpBw = udp.get(floats)[0];
+                final double socketBound = Math.max(tcpBw, udpBw);
                 rows.add(new String[]{
                     Integer.toString(n), label(floats), Long.toString((long)bytes),
                     f(ring / 1e6), f(algbw), f(busbw),
-                    f(tree / 1e6), f(treeAlgbw), f(tree / ring),
-                    f(memcpyBw), f(tcpBw), f(busbw / tcpBw)});
+                    compare ? f(compareNs.get(floats) / 1e6) : "-",
+                    f(tree / 1e6), f(tree / ring), f(allGather / 1e6), f(allGather / ring),
+                    f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound)});
                 System.out.printf(Locale.ROOT, "RESULT ranks=%d floats=%s ring_ms=%.2f algbw=%.3f busbw=%.3f " +
-                    "tree_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f busbw/tcp=%.2f%n", n, label(floats), ring / 1e6,
-                    algbw, busbw, tree / 1e6, tree / ring, memcpyBw, tcpBw, busbw / tcpBw);
+                    "tree_ms=%.2f speedup=%.2f allGather_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f udp=%.3f " +
+                    "busbw/bound=%.2f%n", n, label(floats), ring / 1e6, algbw, busbw, tree / 1e6, tree / ring,
+                    allGather / 1e6, allGather / ring, memcpyBw, tcpBw, udpBw, busbw / socketBound);
             }
         }
         final String loadEnd = loadAverage();
         System.out.println("load average at end: " + loadEnd);
 
         final String[] header = {"ranks", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
-            "treeAggregate ms", "treeAggregate algbw GB/s", "allreduce speedup x", "memcpy GB/s", "TCP GB/s",
-            "busbw / TCP"};
+            "allreduce ms, " + compareThreading + " driver", "treeAggregate ms", "x treeAggregate", "allGather ms", "x allGather", "memcpy GB/s", "TCP GB/s",
+            "UDP GB/s", "UDP loss %", "busbw / socket bound"};
         Files.createDirectories(out);
         final StringBuilder csv = new StringBuilder(String.join(",", header).replace(" ", "_")
-            .replace("/", "per") + ",load_start,load_end\n");
+            .replace("/", "per").replace("%", "pct") + ",load_start,load_end\n");
         for (final String[] row : rows)
         {
             csv.append(String.join(",", row)).append(',').append(loadStart.split(" ")[0]).append(',')
@@ -114,7 +131,8 @@ public final class AllreduceBenchmark
         md.append("Measured ").append(started).append(" on ").append(Runtime.getRuntime().availableProcessors())
             .append(" cores; load average (1/5/15 min) ").append(loadStart).append(" at the start, ")
             .append(loadEnd).append(" at the end. Median of ").append(reps).append(" timed reps after ")
-            .append(warmup).append(" warm-up; M = 2^20 floats; GB/s = 10^9 bytes/s.\n\n");
+            .append(warmup).append(" warm-up; M = 2^20 floats; GB/s = 10^9 bytes/s; x = that time / allreduce ")
+            .append("time; socket bound = the faster of the TCP and UDP streams.\n\n");
         md.append("| ").append(String.join(" | ", header)).append(" |\n|");
         md.append("---|".repeat(header.length)).append('\n');
         for (final String[] row : rows)
@@ -131,7 +149,7 @@ public final class AllreduceBenchmark
     // ---------------------------------------------------------------- ring allreduce, N JVMs
 
     private static Map<Long, Double> ring(final int worldSize, final String sizesCsv, final int warmup,
-        final int reps, final long timeoutMs) throws Exception
+        final int reps, final long timeoutMs, final List<String> jvmOptions) throws Exception
     {
         final Path dir = Files.createTempDirectory("sparkdl-allreduce-rv-");
         final byte[] secret = new byte[32];
@@ -141,9 +159,9 @@ public final class AllreduceBenchmark
         {
             for (int r = 0; r < worldSize; r++)
             {
-                ranks.add(Child.start("rank" + r, RingRankMain.class, List.of(dir.toString(), Integer.toString(r),
-                    Integer.toString(worldSize), HexFormat.of().formatHex(secret), sizesCsv, Integer.toString(warmup),
-                    Integer.toString(reps), Long.toString(timeoutMs))));
+                ranks.add(Child.start("rank" + r, RingRankMain.class, jvmOptions, List.of(dir.toString(),
+                    Integer.toString(r), Integer.toString(worldSize), HexFormat.of().formatHex(secret), sizesCsv,
+                    Integer.toString(warmup), Integer.toString(reps), Long.toString(timeoutMs))));
             }
             for (final Child rank : ranks)
             {
@@ -188,19 +206,31 @@ public final class AllreduceBenchmark
         }
     }
 
-    // ---------------------------------------------------------------- Spark treeAggregate, local[N]
+    // ---------------------------------------------------------------- Spark, local[N]
 
-    private static Map<Long, Double> treeAggregate(final int partitions, final long[] sizes, final int warmup,
+    /** @return per size {treeAggregate median ns, allGather median ns}. */
+    private static Map<Long, double[]> spark(final int partitions, final long[] sizes, final int warmup,
         final int reps)
     {
         final SparkConf conf = new SparkConf().setMaster("local[" + partitions + "]")
-            .setAppName("allreduce-benchmark-treeAggregate").set("spark.ui.enabled", "false")
+            .setAppName("allreduce-benchmark-spark").set("spark.ui.enabled", "false")
             .set("spark.driver.maxResultSize", "4g");
-        final Map<Long, Double> medians = new HashMap<>();
+        final Map<Long, double[]> medians = new HashMap<>();
         try (JavaSparkContext jsc = new JavaSparkContext(conf))
         {
             jsc.setLogLevel("WARN");
             for (final long size : sizes)
+            {
+                medians.put(size, new double[]{treeAggregate(jsc, partitions, size, warmup, reps),
+                    allGather(jsc, partitions, size, warmup, reps)});
+            }
+        }
+        return medians;
+    }
+
+    private static double treeAggregate(final JavaSparkContext jsc, final int partitions, final long size,
+        final int warmup, final int reps)
+    {
             {
                 final int n = Math.toIntExact(size);
                 // The same vectors as the ring: one float[n] of ones per partition, cached before timing.
@@ -260,10 +290,51 @@ public final class AllreduceBenchmark
                     }
                 }
                 vectors.unpersist(true);
-                medians.put(size, median(times));
+                return median(times);
+            }
+    }
+
+    /**
+     * What a barrier stage can do without spark-dl: every task turns its vector's bytes into a Latin-1 string
+     * (one byte per char, the cheapest String allGather accepts) and allGathers it; timed per barrier job.
+     */
+    private static scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Integer>> gatherTask(
+        final int n, final int partitions)
+    {
+        return (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Integer>> &
+            java.io.Serializable)rank ->
+        {
+            final byte[] bytes = new byte[n * Float.BYTES];
+            Arrays.fill(bytes, (byte)0x3f);
+            final String[] all = BarrierTaskContext.get().allGather(new String(bytes, StandardCharsets.ISO_8859_1));
+            final boolean ok = all.length == partitions && all[0].length() == bytes.length;
+            return JavaConverters.asScalaIterator(List.of(ok ? 1 : 0).iterator());
+        };
+    }
+
+    private static double allGather(final JavaSparkContext jsc, final int partitions, final long size,
+        final int warmup, final int reps)
+    {
+        final int n = Math.toIntExact(size);
+        final JavaRDD<Integer> ranks = jsc.parallelize(
+            IntStream.range(0, partitions).boxed().collect(Collectors.toList()), partitions);
+        final List<Long> times = new ArrayList<>();
+        for (int i = 0; i < warmup + reps; i++)
+        {
+            final long start = System.nanoTime();
+            final List<Integer> gathered = ranks.rdd().barrier().mapPartitions(gatherTask(n, partitions), false,
+                ClassTag$.MODULE$.apply(Integer.class)).toJavaRDD().collect();
+            final long ns = System.nanoTime() - start;
+            if (gathered.size() != partitions || gathered.contains(0))
+            {
+                throw new IllegalStateException("allGather returned the wrong messages: " + gathered);
+            }
+            if (i >= warmup)
+            {
+                times.add(ns);
             }
         }
-        return medians;
+        return median(times);
     }
 
     // ---------------------------------------------------------------- loopback bounds
@@ -332,6 +403,51 @@ public final class AllreduceBenchmark
         }
     }
 
+    /** @return per size {delivered GB/s (median), fraction of datagrams lost over all reps}. */
+    private static Map<Long, double[]> udpStream(final String sizesCsv, final int warmup, final int reps,
+        final long timeoutMs) throws Exception
+    {
+        final String budget = Long.toString(timeoutMs);
+        final Child receiver = Child.start("udp-recv", UdpStreamMain.class,
+            List.of("recv", sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
+        Child sender = null;
+        try
+        {
+            final String port = receiver.awaitLine("PORT ", 60_000).substring(5).trim();
+            sender = Child.start("udp-send", UdpStreamMain.class,
+                List.of("send", port, sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
+            sender.awaitSuccess(timeoutMs + 10_000);
+            receiver.awaitSuccess(30_000);
+            final Map<Long, List<Long>> nsPerByte = new HashMap<>();
+            final Map<Long, long[]> datagrams = new HashMap<>();
+            for (final String[] t : sender.times())
+            {
+                final long floats = Long.parseLong(t[0]);
+                final long received = Long.parseLong(t[3]);
+                final long sent = Long.parseLong(t[4]);
+                // Delivered bandwidth: only the datagrams that arrived count (as picoseconds per byte, for the median).
+                final double delivered = floats * (double)Float.BYTES * received / sent;
+                nsPerByte.computeIfAbsent(floats, k -> new ArrayList<>())
+                    .add((long)(Long.parseLong(t[2]) * 1000.0 / Math.max(1.0, delivered)));
+                final long[] counts = datagrams.computeIfAbsent(floats, k -> new long[2]);
+                counts[0] += received;
+                counts[1] += sent;
+            }
+            final Map<Long, double[]> result = new HashMap<>();
+            nsPerByte.forEach((size, list) -> result.put(size, new double[]{1000.0 / median(list),
+                1.0 - (double)datagrams.get(size)[0] / datagrams.get(size)[1]}));
+            return result;
+        }
+        finally
+        {
+            receiver.kill();
+            if (sender != null)
+            {
+                sender.kill();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** A child JVM on this JVM's class path, its output collected line by line. */
@@ -368,6 +484,12 @@ public final class AllreduceBenchmark
 
         public static Child start(final String name, final Class<?> main, final List<String> args) throws IOException
         {
+            return start(name, main, List.of(), args);
+        }
+
+        static Child start(final String name, final Class<?> main, final List<String> jvmOptions,
+            final List<String> args) throws IOException
+        {
             final List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             final Path options = Path.of("conf", "java17.options");
@@ -375,6 +497,7 @@ public final class AllreduceBenchmark
             {
                 cmd.add("@" + options.toAbsolutePath());
             }
+            cmd.addAll(jvmOptions);
             cmd.addAll(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=2g", "-XX:+UseSerialGC",
                 "-Dlog4j2.level=WARN", "-cp", System.getProperty("java.class.path"), main.getName()));
             cmd.addAll(args);

@@ -19,11 +19,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One ring rank as its own JVM. Arguments: rendezvousDir rank worldSize secretHex sizes(csv floats) warmup reps
- * timeoutMs. Prints {@code TIME <floats> <rep> <ns>} per timed sum, {@code CHECK <floats> ok|bad ...},
+ * timeoutMs. Prints {@code TIME <floats> <rep> <ns> <cpu ns of the calling thread>} per timed sum, {@code CHECK <floats> ok|bad ...},
  * {@code DONE}; {@code ERROR ...} and exit 2 on failure. A watchdog halts the JVM after timeoutMs.
  */
 public final class RingRankMain
 {
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+
     private RingRankMain()
     {
     }
@@ -54,6 +57,7 @@ public final class RingRankMain
             rank, worldSize, secret, "127.0.0.1"))
         {
             System.out.println("CONFIG " + ctx);
+            printThreadCpu("start");
             for (final long n : sizes)
             {
                 final ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(n * Float.BYTES))
@@ -69,10 +73,13 @@ public final class RingRankMain
                 }
                 for (int rep = 0; rep < reps; rep++)
                 {
+                    final long cpuStart = THREADS.getCurrentThreadCpuTime();
                     final long start = System.nanoTime();
                     ring.sum(buffer, ElementType.FLOAT, n);
                     final long ns = System.nanoTime() - start;
-                    System.out.println("TIME " + n + " " + rep + " " + ns);
+                    // The calling thread's CPU time next to the wall time: waiting shows as the difference.
+                    System.out.println("TIME " + n + " " + rep + " " + ns + " " +
+                        (THREADS.getCurrentThreadCpuTime() - cpuStart));
                 }
                 // Every element started at 1 on every rank and was summed warmup + reps times.
                 final double expected = Math.pow(worldSize, warmup + reps);
@@ -84,6 +91,8 @@ public final class RingRankMain
                     "/" + mid + "/" + last));
                 System.out.flush();
             }
+            printDriverCounters(ctx.aeronDirectoryName());
+            printThreadCpu("end");
         }
         catch (final Throwable ex)
         {
@@ -95,6 +104,40 @@ public final class RingRankMain
         System.out.println("DONE");
         System.out.flush();
         System.exit(0);
+    }
+
+    /** Prints the driver's system counters (loss, NAKs, retransmits, flow control) as {@code COUNTER name value}. */
+    static void printDriverCounters(final String aeronDir)
+    {
+        try (io.aeron.Aeron aeron = io.aeron.Aeron.connect(new io.aeron.Aeron.Context().aeronDirectoryName(aeronDir)))
+        {
+            final org.agrona.concurrent.status.CountersReader counters = aeron.countersReader();
+            counters.forEach((counterId, typeId, keyBuffer, label) ->
+            {
+                final long value = counters.getCounterValue(counterId);
+                if (typeId == io.aeron.AeronCounters.DRIVER_SYSTEM_COUNTER_TYPE_ID && value != 0)
+                {
+                    System.out.println("COUNTER " + label.replace(' ', '_') + " " + value);
+                }
+            });
+        }
+    }
+
+    /** Prints CPU time per thread as {@code CPU <when> <thread> <ms>} (who burns the cores during the run). */
+    static void printThreadCpu(final String when)
+    {
+        for (final java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
+        {
+            if (null != info)
+            {
+                final long ns = THREADS.getThreadCpuTime(info.getThreadId());
+                if (ns > 10_000_000)
+                {
+                    System.out.println("CPU " + when + " " + info.getThreadName().replace(' ', '_').replaceAll(
+                        "[0-9]+", "N") + " " + ns / 1_000_000);
+                }
+            }
+        }
     }
 
     public static long[] parseSizes(final String csv)
