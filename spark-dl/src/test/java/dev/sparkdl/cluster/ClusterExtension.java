@@ -21,6 +21,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
 public final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClusterExtension.class);
 
+    /** Two, so that one application can hold two executors of two cores (two fits at once). */
+    static final int CORES_PER_WORKER = 2;
+
     private final int workers;
     private StandaloneCluster cluster;
     private volatile boolean failed;
@@ -55,7 +58,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
         Shared shared = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster-" + workers, key -> {
             long start = System.nanoTime();
             try {
-                StandaloneCluster started = StandaloneCluster.start(workers, 1, "2g");
+                StandaloneCluster started = StandaloneCluster.start(workers, CORES_PER_WORKER, "2g");
                 System.err.printf("[cluster] %s with %d workers up in %.1f s%n", started.masterUrl(), workers,
                         (System.nanoTime() - start) / 1e9);
                 return new Shared(started);

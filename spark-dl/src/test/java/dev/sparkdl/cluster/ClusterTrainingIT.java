@@ -41,12 +41,14 @@ class ClusterTrainingIT {
 
     private static SparkSession spark;
     private static BarrierTasks barrierTasks;
+    private static LogCapture log;
     private static Dataset<Row> train;
     private static Dataset<Row> test;
 
     @BeforeAll
     static void driver() throws Exception {
         spark = ClusterDriver.session(CLUSTER.cluster(), "ClusterTrainingIT", 2);
+        log = LogCapture.barrierTrainer();
         barrierTasks = new BarrierTasks();
         spark.sparkContext().addSparkListener(barrierTasks);
         Dataset<Row>[] data = ClusterDriver.blobs(spark, 640, 320, WIDTH, CLASSES, 11);
@@ -56,6 +58,9 @@ class ClusterTrainingIT {
 
     @AfterAll
     static void stopDriver() {
+        if (log != null) {
+            log.close();
+        }
         ClusterDriver.stop(spark);
     }
 
@@ -108,5 +113,6 @@ class ClusterTrainingIT {
         assertNotEquals(ProcessHandle.current().pid(), jvm1.pid());
         System.err.printf("[ClusterTrainingIT] %s: rank 0 in executor %s (pid %d, %s), rank 1 in executor %s "
                 + "(pid %d, %s)%n", mode, executor0, jvm0.pid(), jvm0.worker(), executor1, jvm1.pid(), jvm1.worker());
+        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), 2, List.of(), log.progressPorts());
     }
 }

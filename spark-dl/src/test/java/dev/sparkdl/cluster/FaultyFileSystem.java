@@ -1,0 +1,116 @@
+package dev.sparkdl.cluster;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Progressable;
+
+/**
+ * The local file system under the scheme {@code faulty:}, for checkpoint directories whose writes
+ * fail on cue. Shipped to the executors in the test-hooks jar and named by {@code fs.faulty.impl};
+ * the cue is a file {@value #CONTROL} in the checkpoint directory holding {@code "<action> <step>"}:
+ * <ul>
+ *   <li>{@code stall S}: once (the file is consumed), the write of checkpoint S writes half its bytes,
+ *       leaves a marker {@code stalled-<pid>} and waits (interruptibly) for up to 5 minutes;</li>
+ *   <li>{@code throw S}: every write of checkpoint S fails with an IOException.</li>
+ * </ul>
+ * Every checkpoint write begun is appended to {@value #WRITES} as {@code "<pid> <step>"}.
+ */
+public final class FaultyFileSystem extends RawLocalFileSystem {
+    static final String SCHEME = "faulty";
+    static final String CONTROL = "fault";
+    static final String WRITES = "writes.log";
+    static final String STALLED = "stalled-";
+    private static final Pattern TEMP_CHECKPOINT = Pattern.compile("\\.ckpt-(\\d+)\\.sdl\\.tmp");
+    private static final long STALL_MS = TimeUnit.MINUTES.toMillis(5);
+
+    @Override
+    public URI getUri() {
+        return URI.create(SCHEME + ":///");
+    }
+
+    @Override
+    public String getScheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
+                                     short replication, long blockSize, Progressable progress) throws IOException {
+        Matcher checkpoint = TEMP_CHECKPOINT.matcher(f.getName());
+        if (!checkpoint.matches()) {
+            return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+        }
+        long step = Long.parseLong(checkpoint.group(1));
+        java.nio.file.Path dir = java.nio.file.Path.of(f.getParent().toUri().getPath());
+        long pid = ProcessHandle.current().pid();
+        Files.writeString(dir.resolve(WRITES), pid + " " + step + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        String[] cue = readCue(dir);
+        if (cue != null && Long.parseLong(cue[1]) == step && cue[0].equals("throw")) {
+            throw new IOException("injected: no space left writing checkpoint " + step);
+        }
+        FSDataOutputStream out = super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+        if (cue != null && Long.parseLong(cue[1]) == step && cue[0].equals("stall") && consume(dir)) {
+            return new FSDataOutputStream(new Stalling(out, dir.resolve(STALLED + pid)), statistics);
+        }
+        return out;
+    }
+
+    private static String[] readCue(java.nio.file.Path dir) throws IOException {
+        try {
+            String[] cue = Files.readString(dir.resolve(CONTROL), StandardCharsets.UTF_8).trim().split("\\s+");
+            return cue.length == 2 ? cue : null;
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Whether this caller removed the cue: exactly one write stalls. */
+    private static boolean consume(java.nio.file.Path dir) throws IOException {
+        try {
+            Files.delete(dir.resolve(CONTROL));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** Writes the first half of the first write, then waits: a writer stuck mid-file. */
+    private static final class Stalling extends FilterOutputStream {
+        private final java.nio.file.Path marker;
+
+        Stalling(OutputStream out, java.nio.file.Path marker) {
+            super(out);
+            this.marker = marker;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len / 2);
+            out.flush();
+            Files.writeString(marker, Integer.toString(len), StandardCharsets.UTF_8);
+            try {
+                Thread.sleep(STALL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while stalled in a checkpoint write");
+            }
+            throw new IOException("stalled for " + STALL_MS + " ms: nothing ended the stalled write");
+        }
+    }
+}
