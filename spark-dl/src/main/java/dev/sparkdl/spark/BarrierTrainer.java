@@ -28,8 +28,9 @@ import scala.reflect.ClassTag$;
  */
 public final class BarrierTrainer {
     /**
-     * Spark conf key: the longest a rank waits on its peers without progress before its task fails
-     * (and the fit is retried or fails); a stalled rank is noticed within this time.
+     * The longest a rank waits on its peers without progress before its task fails (and the fit is
+     * retried or fails): a stalled rank is noticed within this time. A Spark conf key, which a driver
+     * thread may override for its own fits with {@code sc.setLocalProperty}.
      */
     public static final String EXCHANGE_TIMEOUT_CONF = "spark.sparkdl.exchangeTimeout";
     private static final String DEFAULT_EXCHANGE_TIMEOUT = "120s";
@@ -197,12 +198,16 @@ public final class BarrierTrainer {
     }
 
     static long exchangeTimeoutMs(JavaSparkContext sc) {
+        String value = sc.getLocalProperty(EXCHANGE_TIMEOUT_CONF);
+        if (value == null) {
+            value = sc.getConf().get(EXCHANGE_TIMEOUT_CONF, DEFAULT_EXCHANGE_TIMEOUT);
+        }
         long ms;
         try {
-            ms = sc.getConf().getTimeAsMs(EXCHANGE_TIMEOUT_CONF, DEFAULT_EXCHANGE_TIMEOUT);
+            ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(value);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(EXCHANGE_TIMEOUT_CONF + " must be a duration such as 120s, not '"
-                    + sc.getConf().get(EXCHANGE_TIMEOUT_CONF) + "'", e);
+                    + value + "'", e);
         }
         if (ms < 1000) {
             throw new IllegalArgumentException(EXCHANGE_TIMEOUT_CONF + " must be at least 1s, got " + ms + " ms");

@@ -49,8 +49,10 @@ final class BarrierTasks extends SparkListener {
                         ? (Long) event.stageInfo().completionTime().get() : System.currentTimeMillis()));
     }
 
-    List<Stage> stages() {
-        return stages.values().stream().sorted(java.util.Comparator.comparingInt(Stage::stageId)).toList();
+    /** The barrier stages of spark-dl fits (not of probes), in order. */
+    List<Stage> fitStages() {
+        return stages.values().stream().filter(s -> s.jobGroup() != null && s.jobGroup().startsWith("spark-dl-fit-"))
+                .sorted(java.util.Comparator.comparingInt(Stage::stageId)).toList();
     }
 
     @Override

@@ -1,5 +1,9 @@
 package dev.sparkdl.cluster;
 
+import java.io.IOException;
+import java.util.Map;
+
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -8,8 +12,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 /**
  * Gives a test class the {@link StandaloneCluster}: one cluster per test run (JVM), shared by every
  * *IT class that registers this extension, started by the first and stopped when JUnit closes its
- * root store at the end of the run. Each class runs its own Spark application on it and must stop
- * its SparkSession in {@code @AfterAll} (which runs before this extension's {@code afterAll}).
+ * root store at the end of the run; and {@link #session()}, one Spark application on it, shared too.
  * When a test or a class callback fails, the cluster's logs so far are copied to
  * {@code target/cluster-logs/<class>}.
  *
@@ -21,11 +24,17 @@ import org.junit.jupiter.api.extension.TestWatcher;
 public final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClusterExtension.class);
 
-    /** Two, so that one application can hold two executors of two cores (two fits at once). */
-    static final int CORES_PER_WORKER = 2;
+    /**
+     * The shared application's executors: four of one core (two on each worker), so two 2-rank fits can
+     * run at once and every rank is alone in its executor JVM.
+     */
+    static final int EXECUTORS = 4;
+    /** Two cores for the shared application and one for another (spark-submit's). */
+    static final int CORES_PER_WORKER = 3;
 
     private final int workers;
     private StandaloneCluster cluster;
+    private Shared shared;
     private volatile boolean failed;
 
     public ClusterExtension(int workers) {
@@ -39,9 +48,28 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
         return cluster;
     }
 
-    /** Closes the shared cluster when JUnit closes the root store, after the last test class. */
+    /**
+     * The Spark application shared by the test classes of this run, with this JVM as its driver: one
+     * application start (executor JVMs, ND4J loaded in each) instead of one per class. Each class
+     * removes the listeners it added; the application stops with the cluster.
+     */
+    public SparkSession session() throws IOException, InterruptedException {
+        synchronized (shared) {
+            if (shared.session == null) {
+                long start = System.nanoTime();
+                shared.session = ClusterDriver.session(cluster(), "spark-dl ITs", EXECUTORS, 1, Map.of());
+                ExecutorProbe.warmUp(shared.session, EXECUTORS);
+                System.err.printf("[cluster] application %s with %d executors up and warm in %.1f s%n",
+                        shared.session.sparkContext().applicationId(), EXECUTORS, (System.nanoTime() - start) / 1e9);
+            }
+            return shared.session;
+        }
+    }
+
+    /** Closes the shared application and cluster when JUnit closes the root store, after the last class. */
     private static final class Shared implements ExtensionContext.Store.CloseableResource {
         final StandaloneCluster cluster;
+        SparkSession session;
 
         Shared(StandaloneCluster cluster) {
             this.cluster = cluster;
@@ -49,7 +77,11 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
 
         @Override
         public void close() {
-            cluster.close();
+            try {
+                ClusterDriver.stop(session);
+            } finally {
+                cluster.close();
+            }
         }
     }
 
@@ -69,6 +101,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
                 throw new java.io.UncheckedIOException(e);
             }
         }, Shared.class);
+        this.shared = shared;
         cluster = shared.cluster;
     }
 

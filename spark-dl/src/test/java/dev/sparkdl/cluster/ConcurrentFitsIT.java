@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -30,15 +29,13 @@ import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
 
 /**
- * Two fits at once in one SparkContext, from two driver threads, one per training mode, on two
- * executors of two cores (four slots, so both barrier stages hold their ranks at the same time).
+ * Two fits at once in one SparkContext, from two driver threads, one per training mode, on four
+ * one-core executors (so both barrier stages hold their ranks at the same time).
  * Each must finish as well as it would alone, with its own secret, progress port and job group.
  */
 class ConcurrentFitsIT {
     private static final int WIDTH = 8;
     private static final int CLASSES = 4;
-    private static final int EXECUTORS = 2;
-    private static final int CORES = 2;
 
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
@@ -51,7 +48,7 @@ class ConcurrentFitsIT {
 
     @BeforeAll
     static void driver() throws Exception {
-        spark = ClusterDriver.session(CLUSTER.cluster(), "ConcurrentFitsIT", EXECUTORS, CORES, Map.of());
+        spark = CLUSTER.session();
         log = LogCapture.barrierTrainer();
         barrierTasks = new BarrierTasks();
         spark.sparkContext().addSparkListener(barrierTasks);
@@ -63,11 +60,15 @@ class ConcurrentFitsIT {
     }
 
     @AfterAll
-    static void stopDriver() {
+    static void release() {
         if (log != null) {
             log.close();
         }
-        ClusterDriver.stop(spark);
+        if (spark != null) {
+            spark.sparkContext().removeSparkListener(barrierTasks);
+            train.unpersist();
+            test.unpersist();
+        }
     }
 
     @Test
@@ -114,11 +115,11 @@ class ConcurrentFitsIT {
                     "two fits shared " + attempts.get(0).group(group) + ": " + log.lines());
         }
         // The two barrier stages, one per fit, ran at the same time.
-        List<BarrierTasks.Stage> stages = barrierTasks.stages();
+        List<BarrierTasks.Stage> stages = barrierTasks.fitStages();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); // the listener bus is asynchronous
         while (stages.stream().anyMatch(s -> s.completed() == 0) && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            stages = barrierTasks.stages();
+            stages = barrierTasks.fitStages();
         }
         assertEquals(2, stages.size(), "barrier stages: " + stages);
         assertEquals(attempts.stream().map(m -> m.group(1)).collect(Collectors.toSet()),
@@ -128,6 +129,6 @@ class ConcurrentFitsIT {
         assertTrue(second.submitted() < first.completed() && first.submitted() < second.completed(),
                 "the fits did not overlap: " + stages);
 
-        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), EXECUTORS * CORES, List.of(), log.progressPorts());
+        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), ClusterExtension.EXECUTORS, List.of(), log.progressPorts());
     }
 }

@@ -46,20 +46,43 @@ final class ExecutorProbe {
      */
     static List<Report> run(SparkSession spark, int slots) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        String previous = sc.getLocalProperty("spark.job.description");
+        sc.setJobDescription("spark-dl hygiene probe");
+        try {
+            Map<String, Report> byExecutor = new java.util.TreeMap<>();
+            inEverySlot(spark, slots, new Probe(), Report.class).forEach(r -> byExecutor.put(r.executorId(), r));
+            return List.copyOf(byExecutor.values());
+        } finally {
+            sc.setJobDescription(previous);
+        }
+    }
+
+    /** Runs {@code task} once in each of {@code slots} task slots at the same time (a barrier stage). */
+    private static <T> List<T> inEverySlot(SparkSession spark, int slots,
+            scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<T>> task, Class<T> type) {
         List<Integer> seeds = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
             seeds.add(i);
         }
-        String previous = sc.getLocalProperty("spark.job.description");
-        sc.setJobDescription("spark-dl hygiene probe");
-        try {
-            List<Report> reports = sc.parallelize(seeds, slots).rdd().barrier()
-                    .mapPartitions(new Probe(), false, ClassTag$.MODULE$.apply(Report.class)).toJavaRDD().collect();
-            Map<String, Report> byExecutor = new java.util.TreeMap<>();
-            reports.forEach(r -> byExecutor.put(r.executorId(), r));
-            return List.copyOf(byExecutor.values());
-        } finally {
-            sc.setJobDescription(previous);
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(seeds, slots).rdd().barrier()
+                .mapPartitions(task, false, ClassTag$.MODULE$.apply(type)).toJavaRDD().collect();
+    }
+
+    /** Loads ND4J and Arrow in every executor at once, so no test's first fit pays for it. */
+    static void warmUp(SparkSession spark, int slots) {
+        inEverySlot(spark, slots, new WarmUp(), Double.class);
+    }
+
+    private static final class WarmUp extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>,
+            scala.collection.Iterator<Double>> implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public scala.collection.Iterator<Double> apply(scala.collection.Iterator<Integer> ignored) {
+            double sum = org.nd4j.linalg.factory.Nd4j.ones(4, 4).mmul(org.nd4j.linalg.factory.Nd4j.ones(4, 4))
+                    .sumNumber().doubleValue();
+            Allocators.processRoot();
+            return JavaConverters.asScalaIterator(List.of(sum).iterator());
         }
     }
 

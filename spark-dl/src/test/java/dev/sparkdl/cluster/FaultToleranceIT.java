@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +25,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -74,8 +74,7 @@ class FaultToleranceIT {
 
     @BeforeAll
     static void driver() throws Exception {
-        spark = ClusterDriver.session(CLUSTER.cluster(), "FaultToleranceIT", 2, 1,
-                Map.of(BarrierTrainer.EXCHANGE_TIMEOUT_CONF, EXCHANGE_TIMEOUT_MS + "ms"));
+        spark = CLUSTER.session();
         log = LogCapture.barrierTrainer();
         barrierTasks = new BarrierTasks();
         spark.sparkContext().addSparkListener(barrierTasks);
@@ -85,11 +84,21 @@ class FaultToleranceIT {
     }
 
     @AfterAll
-    static void stopDriver() {
+    static void release() {
         if (log != null) {
             log.close();
         }
-        ClusterDriver.stop(spark);
+        if (spark != null) {
+            spark.sparkContext().removeSparkListener(barrierTasks);
+            train.unpersist();
+            test.unpersist();
+        }
+    }
+
+    /** This test thread's fits give up on a silent peer after EXCHANGE_TIMEOUT_MS. */
+    @BeforeEach
+    void tightExchangeTimeout() {
+        spark.sparkContext().setLocalProperty(BarrierTrainer.EXCHANGE_TIMEOUT_CONF, EXCHANGE_TIMEOUT_MS + "ms");
     }
 
     private static DL4JClassifier classifier(String mode, Path checkpoints) {
@@ -103,7 +112,7 @@ class FaultToleranceIT {
     }
 
     private static void assertClean(List<Long> killed) throws InterruptedException {
-        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), 2, killed, log.progressPorts());
+        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), ClusterExtension.EXECUTORS, killed, log.progressPorts());
     }
 
     private static DL4JClassifier classifier(String mode, String checkpoints) {
@@ -141,39 +150,44 @@ class FaultToleranceIT {
 
         int before = barrierTasks.size();
         Path checkpoints = cluster.scratch(mode + "-killed");
-        List<StandaloneCluster.ExecutorProcess> executors = cluster.executors().stream()
-                .filter(e -> e.appId().equals(appId)).toList();
-        assertEquals(2, executors.size(), "executor JVMs of " + appId + ": " + executors);
-        StandaloneCluster.ExecutorProcess victim = executors.stream()
-                .max(Comparator.comparing(e -> Integer.parseInt(e.executorId()))).orElseThrow();
+        String checkpointDir = FaultyFileSystem.SCHEME + "://" + checkpoints; // no cue: it only records writers
 
-        // The killer: waits for a checkpoint mid-way through the third epoch, then SIGKILLs the victim.
-        CompletableFuture<Long> killedAtStep = CompletableFuture.supplyAsync(() -> {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-            while (System.nanoTime() < deadline) {
-                OptionalLong latest = latestCheckpoint(checkpoints);
-                if (latest.isPresent() && latest.getAsLong() >= KILL_AFTER_STEP) {
-                    victim.process().destroyForcibly(); // SIGKILL
-                    return latest.getAsLong();
-                }
-                try {
+        // The killer: waits for a checkpoint mid-way through the second epoch, then SIGKILLs the JVM that
+        // wrote it (rank 0's executor).
+        CompletableFuture<StandaloneCluster.ExecutorProcess> killed = CompletableFuture.supplyAsync(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
+            try {
+                while (System.nanoTime() < deadline) {
+                    OptionalLong latest = latestCheckpoint(checkpoints);
+                    if (latest.isPresent() && latest.getAsLong() >= KILL_AFTER_STEP) {
+                        List<long[]> writes = writes(checkpoints);
+                        long pid = writes.get(writes.size() - 1)[0];
+                        StandaloneCluster.ExecutorProcess victim = cluster.executors().stream()
+                                .filter(e -> e.appId().equals(appId) && e.pid() == pid).findFirst().orElseThrow();
+                        victim.process().destroyForcibly(); // SIGKILL
+                        return victim;
+                    }
                     Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return -1L;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            return -1L;
+            return null;
         });
         start = System.nanoTime();
         DL4JClassificationModel model;
         try {
-            model = classifier(mode, checkpoints).fit(train);
+            model = classifier(mode, checkpointDir).fit(train);
         } finally {
-            killedAtStep.cancel(true);
+            killed.cancel(true);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        long step = killedAtStep.isCancelled() ? -1 : killedAtStep.getNow(-1L);
+        StandaloneCluster.ExecutorProcess victim = killed.isCancelled() ? null : killed.getNow(null);
+        assertNotNull(victim, mode + ": the executor was not killed mid-fit");
+        long step = writes(checkpoints).stream().filter(w -> w[0] == victim.pid()).mapToLong(w -> w[1]).max()
+                .orElse(-1);
         double faulted = accuracy(model);
         System.err.printf("[FaultToleranceIT] %s: undisturbed %.4f in %.1f s; executor %s (pid %d) SIGKILLed after "
                         + "checkpoint step %d; fit completed in %.1f s with accuracy %.4f%n", mode, undisturbed,
@@ -193,8 +207,8 @@ class FaultToleranceIT {
         assertTrue(undisturbed >= 0.95, mode + ": undisturbed accuracy " + undisturbed);
         assertEquals(undisturbed, faulted, 0.01, mode + ": accuracy after the kill vs undisturbed");
 
-        // The Master replaced the lost executor; the next test needs both slots again.
-        ClusterDriver.awaitExecutors(spark, 2);
+        // The Master replaced the lost executor; the next test needs every slot again.
+        ClusterDriver.awaitExecutors(spark, ClusterExtension.EXECUTORS);
         // The killed JVM could not remove its Aeron directory: the next driver launched swept it.
         assertClean(List.of(victim.pid()));
     }
@@ -251,7 +265,7 @@ class FaultToleranceIT {
         assertEquals(EPOCHS, model.trainingHistory().size());
         assertTrue(accuracy >= 0.95, "accuracy " + accuracy);
 
-        ClusterDriver.awaitExecutors(spark, 2);
+        ClusterDriver.awaitExecutors(spark, ClusterExtension.EXECUTORS);
         assertClean(List.of(kill.pid()));
     }
 

@@ -26,6 +26,8 @@ import org.apache.hadoop.util.Progressable;
  * <ul>
  *   <li>{@code stall S}: once (the file is consumed), the write of checkpoint S writes half its bytes,
  *       leaves a marker {@code stalled-<pid>} and waits (interruptibly) for up to 5 minutes;</li>
+ *   <li>{@code pause S}: once, the write of checkpoint S leaves the marker and waits until a file
+ *       {@value #RELEASE} appears, then completes;</li>
  *   <li>{@code throw S}: every write of checkpoint S fails with an IOException.</li>
  * </ul>
  * Every checkpoint write begun is appended to {@value #WRITES} as {@code "<pid> <step>"}.
@@ -35,6 +37,7 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     static final String CONTROL = "fault";
     static final String WRITES = "writes.log";
     static final String STALLED = "stalled-";
+    static final String RELEASE = "release";
     private static final Pattern TEMP_CHECKPOINT = Pattern.compile("\\.ckpt-(\\d+)\\.sdl\\.tmp");
     private static final long STALL_MS = TimeUnit.MINUTES.toMillis(5);
 
@@ -51,9 +54,23 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     @Override
     public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
                                      short replication, long blockSize, Progressable progress) throws IOException {
+        return faulty(f, () -> super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress));
+    }
+
+    @Override
+    public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication, long blockSize,
+                                     Progressable progress) throws IOException {
+        return faulty(f, () -> super.create(f, overwrite, bufferSize, replication, blockSize, progress));
+    }
+
+    private interface Create {
+        FSDataOutputStream open() throws IOException;
+    }
+
+    private FSDataOutputStream faulty(Path f, Create create) throws IOException {
         Matcher checkpoint = TEMP_CHECKPOINT.matcher(f.getName());
         if (!checkpoint.matches()) {
-            return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+            return create.open();
         }
         long step = Long.parseLong(checkpoint.group(1));
         java.nio.file.Path dir = java.nio.file.Path.of(f.getParent().toUri().getPath());
@@ -64,9 +81,12 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         if (cue != null && Long.parseLong(cue[1]) == step && cue[0].equals("throw")) {
             throw new IOException("injected: no space left writing checkpoint " + step);
         }
-        FSDataOutputStream out = super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
-        if (cue != null && Long.parseLong(cue[1]) == step && cue[0].equals("stall") && consume(dir)) {
-            return new FSDataOutputStream(new Stalling(out, dir.resolve(STALLED + pid)), statistics);
+        FSDataOutputStream out = create.open();
+        boolean held = cue != null && Long.parseLong(cue[1]) == step
+                && (cue[0].equals("stall") || cue[0].equals("pause")) && consume(dir);
+        if (held) {
+            return new FSDataOutputStream(new Held(out, dir.resolve(STALLED + pid),
+                    cue[0].equals("pause") ? dir.resolve(RELEASE) : null), statistics);
         }
         return out;
     }
@@ -90,27 +110,47 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         }
     }
 
-    /** Writes the first half of the first write, then waits: a writer stuck mid-file. */
-    private static final class Stalling extends FilterOutputStream {
+    /**
+     * Stalled: writes the first half of the first write, then waits, a writer stuck mid-file. Paused:
+     * waits before writing until the release file exists, then writes normally.
+     */
+    private static final class Held extends FilterOutputStream {
         private final java.nio.file.Path marker;
+        private final java.nio.file.Path release;
+        private boolean waited;
 
-        Stalling(OutputStream out, java.nio.file.Path marker) {
+        Held(OutputStream out, java.nio.file.Path marker, java.nio.file.Path release) {
             super(out);
             this.marker = marker;
+            this.release = release;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len / 2);
-            out.flush();
+            if (waited) {
+                out.write(b, off, len);
+                return;
+            }
+            waited = true;
+            if (release == null) {
+                out.write(b, off, len / 2);
+                out.flush();
+            }
             Files.writeString(marker, Integer.toString(len), StandardCharsets.UTF_8);
+            long deadline = System.currentTimeMillis() + STALL_MS;
             try {
-                Thread.sleep(STALL_MS);
+                while (System.currentTimeMillis() < deadline) {
+                    if (release != null && Files.exists(release)) {
+                        out.write(b, off, len);
+                        return;
+                    }
+                    Thread.sleep(50);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while stalled in a checkpoint write");
+                throw new InterruptedIOException("interrupted while held in a checkpoint write");
             }
-            throw new IOException("stalled for " + STALL_MS + " ms: nothing ended the stalled write");
+            throw new IOException("held for " + STALL_MS + " ms: nothing ended the held write");
         }
     }
 }

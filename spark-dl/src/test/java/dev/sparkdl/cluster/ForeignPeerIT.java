@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -46,11 +47,11 @@ import io.aeron.ExclusivePublication;
 
 /**
  * A process that is not part of a fit (this test JVM: the Spark driver runs no rank) attacks a fit
- * running on the cluster. It learns what a local user can see: the UDP ports the executor JVMs
- * listen on (/proc) and the Aeron stream ids of their subscriptions (the counters in the executors'
- * Aeron directories), then, through its own media driver, sends each of them a hello with a forged
- * MAC claiming to be rank 1 and gradient-sized junk after it. The fit must complete with one attempt
- * and full accuracy, and the forged peer must be refused.
+ * running on the cluster. It learns the UDP ports the executor JVMs listen on (/proc, as any local
+ * user can) and, as the worst case, the Aeron stream ids of their subscriptions (from the counters in
+ * the executors' Aeron directories, which only their own user can read), then, through its own media
+ * driver, sends each of them a hello with a forged MAC claiming to be rank 1 and junk after it. The
+ * fit must complete with one attempt and full accuracy, and the forged peer must be refused.
  */
 class ForeignPeerIT {
     private static final int WIDTH = 8;
@@ -68,7 +69,7 @@ class ForeignPeerIT {
 
     @BeforeAll
     static void driver() throws Exception {
-        spark = ClusterDriver.session(CLUSTER.cluster(), "ForeignPeerIT", 2);
+        spark = CLUSTER.session();
         log = LogCapture.barrierTrainer();
         Dataset<Row>[] data = ClusterDriver.blobs(spark, 640, 320, WIDTH, CLASSES, 53);
         train = data[0].cache();
@@ -76,35 +77,50 @@ class ForeignPeerIT {
     }
 
     @AfterAll
-    static void stopDriver() {
+    static void release() {
         if (log != null) {
             log.close();
         }
-        ClusterDriver.stop(spark);
+        if (spark != null) {
+            train.unpersist();
+            test.unpersist();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"allreduce", "parameter-server"})
-    @Timeout(value = 200, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aForeignProcessCannotJoinAFitOrInjectGradients(String mode) throws Exception {
         StandaloneCluster cluster = CLUSTER.cluster();
         String appId = spark.sparkContext().applicationId();
         Path checkpoints = cluster.scratch("foreign-" + mode);
+        // Rank 0 pauses in the write of checkpoint 10 (its peer waits in the exchange) until the attack is over.
+        Files.writeString(checkpoints.resolve(FaultyFileSystem.CONTROL), "pause 10");
         int logFrom = log.lines().size();
         DL4JClassifier classifier = new DL4JClassifier().setNetwork(TestData.mlp(WIDTH, 16, CLASSES, 5))
                 .setEpochs(EPOCHS).setBatchSize(32).setNumWorkers(2).setTrainingMode(mode)
-                .setCheckpointDir(checkpoints.toUri().toString()).setCheckpointInterval(5);
+                .setCheckpointDir(FaultyFileSystem.SCHEME + "://" + checkpoints).setCheckpointInterval(5);
         CompletableFuture<DL4JClassificationModel> fit = CompletableFuture.supplyAsync(() -> classifier.fit(train));
 
-        // Attack once the ranks have connected and trained a few steps (a checkpoint exists).
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!hasCheckpoint(checkpoints) && !fit.isDone() && System.nanoTime() < deadline) {
+        // Attack once the ranks have connected and trained ten steps.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
+        while (!paused(checkpoints) && !fit.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertTrue(hasCheckpoint(checkpoints), mode + ": the fit wrote no checkpoint to attack after");
+        assertTrue(paused(checkpoints), mode + ": rank 0 never reached checkpoint 10");
         List<Long> pids = cluster.executors().stream().filter(e -> e.appId().equals(appId))
                 .map(StandaloneCluster.ExecutorProcess::pid).toList();
-        int connected = attack(cluster.scratch("attacker-" + mode), pids);
+        // Other local users cannot even read the executors' Aeron files (stream and session ids, gradients).
+        for (long pid : pids) {
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(aeronDir(pid)),
+                    aeronDir(pid).toString());
+        }
+        int connected;
+        try {
+            connected = attack(cluster.scratch("attacker-" + mode), pids);
+        } finally {
+            Files.writeString(checkpoints.resolve(FaultyFileSystem.RELEASE), "go");
+        }
 
         DL4JClassificationModel model = fit.get(150, TimeUnit.SECONDS);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
@@ -125,15 +141,12 @@ class ForeignPeerIT {
         }
         // (The ring reads only the two images whose hello proved the secret; the replicas ended identical,
         // which the driver checks on every allreduce fit.)
-        ClusterHygiene.assertClean(spark, cluster, 2, List.of(), log.progressPorts());
+        ClusterHygiene.assertClean(spark, cluster, ClusterExtension.EXECUTORS, List.of(), log.progressPorts());
     }
 
-    private static boolean hasCheckpoint(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
+    private static boolean paused(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.anyMatch(p -> p.getFileName().toString().matches("ckpt-\\d+\\.sdl"));
+            return files.anyMatch(p -> p.getFileName().toString().startsWith(FaultyFileSystem.STALLED));
         }
     }
 
@@ -220,9 +233,13 @@ class ForeignPeerIT {
         return ports;
     }
 
+    static Path aeronDir(long pid) {
+        return Path.of("/dev/shm", "spark-dl-aeron-" + pid);
+    }
+
     /** Stream ids of the UDP subscriptions in the process's Aeron directory, read off its counters. */
     static Set<Integer> subscriptionStreams(long pid) {
-        File cnc = new File("/dev/shm/spark-dl-aeron-" + pid, CncFileDescriptor.CNC_FILE);
+        File cnc = new File(aeronDir(pid).resolve("driver").toFile(), CncFileDescriptor.CNC_FILE);
         Set<Integer> streams = new TreeSet<>();
         if (!cnc.exists()) {
             return streams;
