@@ -3,11 +3,16 @@ package dev.sparkdl.cluster;
 import java.io.IOException;
 import java.util.Map;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
+
+import dev.sparkdl.TestData;
+import dev.sparkdl.ml.DL4JClassifier;
 
 /**
  * Gives a test class the {@link StandaloneCluster}: one cluster per test run (JVM), shared by every
@@ -29,7 +34,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
      * run at once and every rank is alone in its executor JVM.
      */
     static final int EXECUTORS = 4;
-    /** Two cores for the shared application and one for another (spark-submit's). */
+    /** Per worker: two cores and 2 GiB for the shared application, one core and 1 GiB for another (spark-submit's). */
     static final int CORES_PER_WORKER = 3;
 
     private final int workers;
@@ -59,11 +64,22 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
                 long start = System.nanoTime();
                 shared.session = ClusterDriver.session(cluster(), "spark-dl ITs", EXECUTORS, 1, Map.of());
                 ExecutorProbe.warmUp(shared.session, EXECUTORS);
+                warmFit(shared.session);
                 System.err.printf("[cluster] application %s with %d executors up and warm in %.1f s%n",
                         shared.session.sparkContext().applicationId(), EXECUTORS, (System.nanoTime() - start) / 1e9);
             }
             return shared.session;
         }
+    }
+
+    /**
+     * One small fit with a rank in every executor: the first fit of an application pays for code paths
+     * loaded and compiled once (Spark SQL, DL4J, Aeron), which no test's deadline should include.
+     */
+    private static void warmFit(SparkSession session) {
+        Dataset<Row> rows = ClusterDriver.blobs(session, 256, 0, ClusterFixture.WIDTH, ClusterFixture.CLASSES, 1)[0];
+        new DL4JClassifier().setNetwork(TestData.mlp(ClusterFixture.WIDTH, 8, ClusterFixture.CLASSES, 1))
+                .setEpochs(1).setBatchSize(64).setNumWorkers(EXECUTORS).fit(rows);
     }
 
     /** Closes the shared application and cluster when JUnit closes the root store, after the last class. */
@@ -90,7 +106,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
         Shared shared = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster-" + workers, key -> {
             long start = System.nanoTime();
             try {
-                StandaloneCluster started = StandaloneCluster.start(workers, CORES_PER_WORKER, "2g");
+                StandaloneCluster started = StandaloneCluster.start(workers, CORES_PER_WORKER, "3g");
                 System.err.printf("[cluster] %s with %d workers up in %.1f s%n", started.masterUrl(), workers,
                         (System.nanoTime() - start) / 1e9);
                 return new Shared(started);

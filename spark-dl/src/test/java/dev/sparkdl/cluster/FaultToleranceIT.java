@@ -20,12 +20,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,8 +44,6 @@ import dev.sparkdl.train.Checkpoint;
  * checkpoint writes come from {@link FaultyFileSystem}.
  */
 class FaultToleranceIT {
-    private static final int WIDTH = 8;
-    private static final int CLASSES = 4;
     private static final int TRAIN_ROWS = 640;
     private static final int BATCH = 32;
     private static final int EPOCHS = 4;
@@ -66,39 +60,23 @@ class FaultToleranceIT {
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
 
-    private static SparkSession spark;
-    private static BarrierTasks barrierTasks;
-    private static LogCapture log;
-    private static Dataset<Row> train;
-    private static Dataset<Row> test;
+    private static ClusterFixture fixture;
 
     @BeforeAll
-    static void driver() throws Exception {
-        spark = CLUSTER.session();
-        log = LogCapture.barrierTrainer();
-        barrierTasks = new BarrierTasks();
-        spark.sparkContext().addSparkListener(barrierTasks);
-        Dataset<Row>[] data = ClusterDriver.blobs(spark, TRAIN_ROWS, 320, WIDTH, CLASSES, 31);
-        train = data[0].cache();
-        test = data[1].cache();
+    static void open() throws Exception {
+        fixture = ClusterFixture.open(CLUSTER, 31);
     }
 
     @AfterAll
     static void release() {
-        if (log != null) {
-            log.close();
-        }
-        if (spark != null) {
-            spark.sparkContext().removeSparkListener(barrierTasks);
-            train.unpersist();
-            test.unpersist();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
-    /** This test thread's fits give up on a silent peer after EXCHANGE_TIMEOUT_MS. */
-    @BeforeEach
-    void tightExchangeTimeout() {
-        spark.sparkContext().setLocalProperty(BarrierTrainer.EXCHANGE_TIMEOUT_CONF, EXCHANGE_TIMEOUT_MS + "ms");
+    /** The calling (test) thread's fits give up on a silent peer after EXCHANGE_TIMEOUT_MS. */
+    private static void tightExchangeTimeout() {
+        fixture.spark.sparkContext().setLocalProperty(BarrierTrainer.EXCHANGE_TIMEOUT_CONF, EXCHANGE_TIMEOUT_MS + "ms");
     }
 
     private static DL4JClassifier classifier(String mode, Path checkpoints) {
@@ -112,12 +90,12 @@ class FaultToleranceIT {
     }
 
     private static void assertClean(List<Long> killed) throws InterruptedException {
-        ClusterHygiene.assertClean(spark, CLUSTER.cluster(), ClusterExtension.EXECUTORS, killed, log.progressPorts());
+        fixture.assertClean(killed);
     }
 
     private static DL4JClassifier classifier(String mode, String checkpoints) {
         DL4JClassifier classifier = new DL4JClassifier()
-                .setNetwork(TestData.mlp(WIDTH, 16, CLASSES, 5))
+                .setNetwork(TestData.mlp(ClusterFixture.WIDTH, 16, ClusterFixture.CLASSES, 5))
                 .setEpochs(EPOCHS)
                 .setBatchSize(BATCH)
                 .setNumWorkers(2)
@@ -133,22 +111,23 @@ class FaultToleranceIT {
     }
 
     private static double accuracy(DL4JClassificationModel model) {
-        return new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
+        return new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(fixture.test));
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"allreduce", "parameter-server"})
     @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void killedExecutorResumesFromTheLatestCheckpoint(String mode) throws Exception {
+        tightExchangeTimeout();
         StandaloneCluster cluster = CLUSTER.cluster();
-        String appId = spark.sparkContext().applicationId();
+        String appId = fixture.spark.sparkContext().applicationId();
 
         long start = System.nanoTime();
-        double undisturbed = accuracy(classifier(mode, cluster.scratch(mode + "-undisturbed")).fit(train));
+        double undisturbed = accuracy(classifier(mode, cluster.scratch(mode + "-undisturbed")).fit(fixture.train));
         double undisturbedSeconds = (System.nanoTime() - start) / 1e9;
         assertClean(List.of());
 
-        int before = barrierTasks.size();
+        int before = fixture.barrierTasks.size();
         Path checkpoints = cluster.scratch(mode + "-killed");
         String checkpointDir = FaultyFileSystem.SCHEME + "://" + checkpoints; // no cue: it only records writers
 
@@ -179,7 +158,7 @@ class FaultToleranceIT {
         start = System.nanoTime();
         DL4JClassificationModel model;
         try {
-            model = classifier(mode, checkpointDir).fit(train);
+            model = classifier(mode, checkpointDir).fit(fixture.train);
         } finally {
             killed.cancel(true);
         }
@@ -198,7 +177,7 @@ class FaultToleranceIT {
         assertTrue(victim.process().onExit().get(10, TimeUnit.SECONDS) != null);
         assertFalse(victim.process().isAlive());
         // The kill really failed a barrier attempt, and a later attempt succeeded.
-        List<BarrierTasks.Task> tasks = barrierTasks.await(before,
+        List<BarrierTasks.Task> tasks = fixture.barrierTasks.await(before,
                 ts -> ts.stream().filter(BarrierTasks.Task::successful).count() >= 2, Duration.ofSeconds(20));
         assertTrue(tasks.stream().anyMatch(t -> !t.successful()), mode + ": no barrier task failed: " + tasks);
         assertTrue(tasks.stream().filter(BarrierTasks.Task::successful).count() >= 2,
@@ -208,7 +187,7 @@ class FaultToleranceIT {
         assertEquals(undisturbed, faulted, 0.01, mode + ": accuracy after the kill vs undisturbed");
 
         // The Master replaced the lost executor; the next test needs every slot again.
-        ClusterDriver.awaitExecutors(spark, ClusterExtension.EXECUTORS);
+        ClusterDriver.awaitExecutors(fixture.spark, ClusterExtension.EXECUTORS);
         // The killed JVM could not remove its Aeron directory: the next driver launched swept it.
         assertClean(List.of(victim.pid()));
     }
@@ -220,13 +199,14 @@ class FaultToleranceIT {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void killDuringACheckpointWriteResumesFromThePreviousCompleteCheckpoint() throws Exception {
+        tightExchangeTimeout();
         StandaloneCluster cluster = CLUSTER.cluster();
-        String appId = spark.sparkContext().applicationId();
+        String appId = fixture.spark.sparkContext().applicationId();
         Path dir = cluster.scratch("kill-during-write");
         long stalledStep = STEPS_PER_EPOCH + 2L * CHECKPOINT_INTERVAL;
         long previousStep = stalledStep - CHECKPOINT_INTERVAL;
         String checkpoints = faulty(dir, "stall " + stalledStep);
-        int logFrom = log.lines().size();
+        int logFrom = fixture.log.lines().size();
 
         // The killer: SIGKILLs the JVM whose write of checkpoint `stalledStep` stopped half-way.
         CompletableFuture<WriteKill> killer = CompletableFuture.supplyAsync(() -> {
@@ -239,7 +219,7 @@ class FaultToleranceIT {
         long start = System.nanoTime();
         DL4JClassificationModel model;
         try {
-            model = classifier("allreduce", checkpoints).fit(train);
+            model = classifier("allreduce", checkpoints).fit(fixture.train);
         } finally {
             killer.cancel(true);
         }
@@ -265,7 +245,7 @@ class FaultToleranceIT {
         assertEquals(EPOCHS, model.trainingHistory().size());
         assertTrue(accuracy >= 0.95, "accuracy " + accuracy);
 
-        ClusterDriver.awaitExecutors(spark, ClusterExtension.EXECUTORS);
+        ClusterDriver.awaitExecutors(fixture.spark, ClusterExtension.EXECUTORS);
         assertClean(List.of(kill.pid()));
     }
 
@@ -312,7 +292,7 @@ class FaultToleranceIT {
 
     /** The steps the driver logged resuming from since line {@code from} of the log. */
     private static List<Long> resumedSteps(int from) {
-        List<String> lines = log.lines();
+        List<String> lines = fixture.log.lines();
         return lines.subList(from, lines.size()).stream().map(LogCapture.RESUMED::matcher).filter(Matcher::find)
                 .map(m -> Long.parseLong(m.group(1))).toList();
     }
@@ -340,14 +320,15 @@ class FaultToleranceIT {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aStalledRankFailsItsAttemptWithinTheExchangeTimeoutAndTheFitRetries() throws Exception {
+        tightExchangeTimeout();
         Path dir = CLUSTER.cluster().scratch("stall");
         long stalledStep = STEPS_PER_EPOCH + CHECKPOINT_INTERVAL;
         String checkpoints = faulty(dir, "stall " + stalledStep);
-        int before = barrierTasks.size();
-        int logFrom = log.lines().size();
+        int before = fixture.barrierTasks.size();
+        int logFrom = fixture.log.lines().size();
 
         long start = System.nanoTime();
-        DL4JClassificationModel model = classifier("allreduce", checkpoints).fit(train);
+        DL4JClassificationModel model = classifier("allreduce", checkpoints).fit(fixture.train);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Path marker;
@@ -357,7 +338,7 @@ class FaultToleranceIT {
         }
         assertNotNull(marker, "no rank stalled in the write of checkpoint " + stalledStep);
         long stalledAt = Files.getLastModifiedTime(marker).toMillis();
-        List<BarrierTasks.Task> tasks = barrierTasks.await(before,
+        List<BarrierTasks.Task> tasks = fixture.barrierTasks.await(before,
                 ts -> ts.stream().filter(BarrierTasks.Task::successful).count() >= 2, Duration.ofSeconds(20));
         BarrierTasks.Task firstFailure = tasks.stream().filter(t -> !t.successful())
                 .min(Comparator.comparingLong(BarrierTasks.Task::finishTime)).orElse(null);
@@ -379,13 +360,14 @@ class FaultToleranceIT {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aRankThatThrowsEveryTimeFailsTheFitWithEveryAttemptExplained() throws Exception {
+        tightExchangeTimeout();
         Path dir = CLUSTER.cluster().scratch("throw");
         long failingStep = CHECKPOINT_INTERVAL * 2L;
         String checkpoints = faulty(dir, "throw " + failingStep);
 
         long start = System.nanoTime();
         Exception e = assertThrows(Exception.class,
-                () -> classifier("parameter-server", checkpoints).setMaxAttempts(2).fit(train));
+                () -> classifier("parameter-server", checkpoints).setMaxAttempts(2).fit(fixture.train));
         double seconds = (System.nanoTime() - start) / 1e9;
         System.err.printf("[FaultToleranceIT] a rank that throws: the fit failed in %.1f s: %s%n", seconds,
                 e.getMessage());

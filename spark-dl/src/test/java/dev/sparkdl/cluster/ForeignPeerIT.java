@@ -25,9 +25,6 @@ import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -54,36 +51,23 @@ import io.aeron.ExclusivePublication;
  * fit must complete with one attempt and full accuracy, and the forged peer must be refused.
  */
 class ForeignPeerIT {
-    private static final int WIDTH = 8;
-    private static final int CLASSES = 4;
     private static final int EPOCHS = 4;
     private static final Pattern SUBSCRIBER = Pattern.compile("^sub-pos: -?\\d+ -?\\d+ (-?\\d+) aeron:udp");
 
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
 
-    private static SparkSession spark;
-    private static LogCapture log;
-    private static Dataset<Row> train;
-    private static Dataset<Row> test;
+    private static ClusterFixture fixture;
 
     @BeforeAll
-    static void driver() throws Exception {
-        spark = CLUSTER.session();
-        log = LogCapture.barrierTrainer();
-        Dataset<Row>[] data = ClusterDriver.blobs(spark, 640, 320, WIDTH, CLASSES, 53);
-        train = data[0].cache();
-        test = data[1].cache();
+    static void open() throws Exception {
+        fixture = ClusterFixture.open(CLUSTER, 53);
     }
 
     @AfterAll
     static void release() {
-        if (log != null) {
-            log.close();
-        }
-        if (spark != null) {
-            train.unpersist();
-            test.unpersist();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -92,15 +76,15 @@ class ForeignPeerIT {
     @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aForeignProcessCannotJoinAFitOrInjectGradients(String mode) throws Exception {
         StandaloneCluster cluster = CLUSTER.cluster();
-        String appId = spark.sparkContext().applicationId();
+        String appId = fixture.spark.sparkContext().applicationId();
         Path checkpoints = cluster.scratch("foreign-" + mode);
         // Rank 0 pauses in the write of checkpoint 10 (its peer waits in the exchange) until the attack is over.
         Files.writeString(checkpoints.resolve(FaultyFileSystem.CONTROL), "pause 10");
-        int logFrom = log.lines().size();
-        DL4JClassifier classifier = new DL4JClassifier().setNetwork(TestData.mlp(WIDTH, 16, CLASSES, 5))
+        int logFrom = fixture.log.lines().size();
+        DL4JClassifier classifier = new DL4JClassifier().setNetwork(TestData.mlp(ClusterFixture.WIDTH, 16, ClusterFixture.CLASSES, 5))
                 .setEpochs(EPOCHS).setBatchSize(32).setNumWorkers(2).setTrainingMode(mode)
                 .setCheckpointDir(FaultyFileSystem.SCHEME + "://" + checkpoints).setCheckpointInterval(5);
-        CompletableFuture<DL4JClassificationModel> fit = CompletableFuture.supplyAsync(() -> classifier.fit(train));
+        CompletableFuture<DL4JClassificationModel> fit = CompletableFuture.supplyAsync(() -> classifier.fit(fixture.train));
 
         // Attack once the ranks have connected and trained ten steps.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
@@ -124,11 +108,11 @@ class ForeignPeerIT {
 
         DL4JClassificationModel model = fit.get(150, TimeUnit.SECONDS);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
-                .evaluate(model.transform(test));
+                .evaluate(model.transform(fixture.test));
         System.err.printf("[ForeignPeerIT] %s: %d forged publications connected to executor subscriptions; "
                 + "fit accuracy %.4f%n", mode, connected, accuracy);
         assertTrue(connected > 0, mode + ": the forged peer reached no subscription of the fit");
-        List<String> lines = log.lines();
+        List<String> lines = fixture.log.lines();
         assertEquals(1, lines.subList(logFrom, lines.size()).stream()
                 .filter(l -> LogCapture.ATTEMPT.matcher(l).find()).count(), mode + ": the fit needed a retry: " + lines);
         assertTrue(accuracy >= 0.95, mode + ": accuracy " + accuracy);
@@ -141,7 +125,7 @@ class ForeignPeerIT {
         }
         // (The ring reads only the two images whose hello proved the secret; the replicas ended identical,
         // which the driver checks on every allreduce fit.)
-        ClusterHygiene.assertClean(spark, cluster, ClusterExtension.EXECUTORS, List.of(), log.progressPorts());
+        fixture.assertClean(List.of());
     }
 
     private static boolean paused(Path dir) throws IOException {

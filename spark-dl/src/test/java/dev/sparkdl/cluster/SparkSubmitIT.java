@@ -29,7 +29,7 @@ import dev.sparkdl.ml.DL4JClassificationModel;
  * Spark's jars) in client mode against the standalone cluster, main class {@code dev.sparkdl.submit.Train}.
  */
 class SparkSubmitIT {
-    private static final long SUBMIT_DEADLINE_S = 240;
+    private static final long SUBMIT_DEADLINE_S = 360;
     private static final Pattern ACCURACY = Pattern.compile("(?m)^test accuracy (\\d+\\.\\d+)$");
 
     @RegisterExtension
