@@ -3,16 +3,20 @@ package dev.sparkdl.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.junit.jupiter.api.AfterAll;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.sparkdl.TestData;
 import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
+import dev.sparkdl.spark.BarrierTrainer;
 
 /**
  * Two fits at once in one SparkContext, from two driver threads, one per training mode, on four
@@ -52,25 +57,49 @@ class ConcurrentFitsIT {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void twoFitsAtOnceOneAllreduceOneParameterServerBothFinishCorrectly() throws Exception {
         List<String> modes = List.of("allreduce", "parameter-server");
-        CountDownLatch ready = new CountDownLatch(modes.size());
+        // Each fit's rank 0 pauses in the write of checkpoint 10 until both are there: both barrier
+        // stages then hold their ranks at the same time, however long each took to start.
+        List<Path> checkpoints = new ArrayList<>();
+        for (String mode : modes) {
+            Path dir = CLUSTER.cluster().scratch("concurrent-" + mode);
+            Files.writeString(dir.resolve(FaultyFileSystem.CONTROL), "pause 10");
+            checkpoints.add(dir);
+        }
         ExecutorService threads = Executors.newFixedThreadPool(modes.size());
         List<Future<DL4JClassificationModel>> fits = new ArrayList<>();
         long start = System.nanoTime();
         try {
-            for (String mode : modes) {
+            for (int i = 0; i < modes.size(); i++) {
+                String mode = modes.get(i);
+                String checkpointDir = FaultyFileSystem.SCHEME + "://" + checkpoints.get(i);
                 fits.add(threads.submit(() -> {
-                    DL4JClassifier classifier = new DL4JClassifier().setNetwork(TestData.mlp(ClusterFixture.WIDTH, 16, ClusterFixture.CLASSES, 5))
-                            .setEpochs(4).setBatchSize(32).setNumWorkers(2).setTrainingMode(mode);
+                    // The first fit to pause waits for the other to start: give its peers the time.
+                    fixture.spark.sparkContext().setLocalProperty(BarrierTrainer.EXCHANGE_TIMEOUT_CONF, "300s");
+                    DL4JClassifier classifier = new DL4JClassifier()
+                            .setNetwork(TestData.mlp(ClusterFixture.WIDTH, 16, ClusterFixture.CLASSES, 5))
+                            .setEpochs(4).setBatchSize(32).setNumWorkers(2).setTrainingMode(mode)
+                            .setCheckpointDir(checkpointDir).setCheckpointInterval(5);
                     if (mode.equals("parameter-server")) {
                         classifier.setStaleness(1);
                     }
-                    ready.countDown();
-                    ready.await();
                     return classifier.fit(fixture.train);
                 }));
+            }
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
+                while (!checkpoints.stream().allMatch(FaultyFileSystem::held) && System.nanoTime() < deadline
+                        && fits.stream().noneMatch(Future::isDone)) {
+                    Thread.sleep(20);
+                }
+                assertTrue(checkpoints.stream().allMatch(FaultyFileSystem::held), "the fits were never both "
+                        + "in their barrier stage: paused " + checkpoints.stream().map(FaultyFileSystem::held).toList());
+            } finally {
+                for (Path dir : checkpoints) {
+                    Files.writeString(dir.resolve(FaultyFileSystem.RELEASE), "go");
+                }
             }
             for (int i = 0; i < modes.size(); i++) {
                 DL4JClassificationModel model = fits.get(i).get(200, TimeUnit.SECONDS);

@@ -91,6 +91,15 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         return out;
     }
 
+    /** Whether a write in {@code dir} is held (stalled or paused) now or was: its marker exists. */
+    static boolean held(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith(STALLED));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static String[] readCue(java.nio.file.Path dir) throws IOException {
         try {
             String[] cue = Files.readString(dir.resolve(CONTROL), StandardCharsets.UTF_8).trim().split("\\s+");

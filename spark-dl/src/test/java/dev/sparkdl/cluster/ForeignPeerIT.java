@@ -86,21 +86,23 @@ class ForeignPeerIT {
                 .setCheckpointDir(FaultyFileSystem.SCHEME + "://" + checkpoints).setCheckpointInterval(5);
         CompletableFuture<DL4JClassificationModel> fit = CompletableFuture.supplyAsync(() -> classifier.fit(fixture.train));
 
-        // Attack once the ranks have connected and trained ten steps.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
-        while (!paused(checkpoints) && !fit.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(paused(checkpoints), mode + ": rank 0 never reached checkpoint 10");
-        List<Long> pids = cluster.executors().stream().filter(e -> e.appId().equals(appId))
-                .map(StandaloneCluster.ExecutorProcess::pid).toList();
-        // Other local users cannot even read the executors' Aeron files (stream and session ids, gradients).
-        for (long pid : pids) {
-            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(aeronDir(pid)),
-                    aeronDir(pid).toString());
-        }
+        // Attack once the ranks have connected and trained ten steps; whatever happens, release rank 0.
         int connected;
         try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
+            while (!FaultyFileSystem.held(checkpoints) && !fit.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(FaultyFileSystem.held(checkpoints), mode + ": rank 0 never reached checkpoint 10");
+            // The executors running this fit's ranks: those with an Aeron directory now.
+            List<Long> pids = cluster.executors().stream().filter(e -> e.appId().equals(appId))
+                    .map(StandaloneCluster.ExecutorProcess::pid).filter(pid -> Files.exists(aeronDir(pid))).toList();
+            assertEquals(2, pids.size(), mode + ": executors with an Aeron directory");
+            // Other local users cannot even read their Aeron files (stream and session ids, gradients).
+            for (long pid : pids) {
+                assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(aeronDir(pid)),
+                        aeronDir(pid).toString());
+            }
             connected = attack(cluster.scratch("attacker-" + mode), pids);
         } finally {
             Files.writeString(checkpoints.resolve(FaultyFileSystem.RELEASE), "go");
@@ -126,12 +128,6 @@ class ForeignPeerIT {
         // (The ring reads only the two images whose hello proved the secret; the replicas ended identical,
         // which the driver checks on every allreduce fit.)
         fixture.assertClean(List.of());
-    }
-
-    private static boolean paused(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.anyMatch(p -> p.getFileName().toString().startsWith(FaultyFileSystem.STALLED));
-        }
     }
 
     /** Sends forged hellos and junk to every (UDP port, stream) of the executors; returns connections made. */
