@@ -12,7 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -159,6 +163,15 @@ public final class MediaDriverHandle implements AutoCloseable
         return shared.driverId;
     }
 
+    /**
+     * Where the driver's own files (its CnC file, counters and logs) live inside a spark-dl Aeron directory:
+     * the place an Aeron client, e.g. a counters reader, must connect to.
+     */
+    public static String driverDirectory(final String aeronDirectoryName)
+    {
+        return aeronDirectoryName + File.separator + "driver";
+    }
+
     public String aeronDirectoryName()
     {
         return shared.directory;
@@ -283,8 +296,9 @@ public final class MediaDriverHandle implements AutoCloseable
         static SharedDriver launch(final CollectiveContext ctx, final String directory)
         {
             StorageCheck.requireUsableSpace(Path.of(directory), DRIVER_FILES_BYTES, "the Aeron media driver");
+            final String driverDirectory = driverDirectory(ownerOnly(directory));
             final MediaDriver.Context driverCtx = new MediaDriver.Context()
-                .aeronDirectoryName(directory)
+                .aeronDirectoryName(driverDirectory)
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .printConfigurationOnStart(false)
@@ -317,7 +331,7 @@ public final class MediaDriverHandle implements AutoCloseable
                 shared = new SharedDriver(ctx, directory, driver);
                 // The keeper thread answers the client's connect when the driver has no thread of its own.
                 shared.aeron = Aeron.connect(new Aeron.Context()
-                    .aeronDirectoryName(directory)
+                    .aeronDirectoryName(driverDirectory)
                     .clientName("spark-dl")
                     .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
                     .errorHandler(ex -> LOG.warn("Aeron client error in {}", directory, ex)));
@@ -334,6 +348,31 @@ public final class MediaDriverHandle implements AutoCloseable
                 IoUtil.delete(new File(directory), true);
                 throw ex;
             }
+        }
+
+        /**
+         * (Re)creates {@code directory} readable by this user only; Aeron creates its files inside with the
+         * process umask, often world-readable, and they hold every stream and session id (the counters)
+         * and the gradients themselves (the logs).
+         */
+        private static String ownerOnly(final String directory)
+        {
+            final Path dir = Path.of(directory);
+            IoUtil.delete(dir.toFile(), true);
+            try
+            {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            catch (final UnsupportedOperationException ex)
+            {
+                IoUtil.ensureDirectoryExists(dir.toFile(), "Aeron");
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot create the Aeron directory " + dir, ex);
+            }
+            return directory;
         }
 
         private void stopKeeper()

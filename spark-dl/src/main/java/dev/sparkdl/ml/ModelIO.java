@@ -108,6 +108,14 @@ final class ModelIO {
                     throw new IllegalArgumentException("Model at " + path + ": data/params.bin is corrupt "
                             + "(length or CRC32C does not match model.json)");
                 }
+                // Untrusted bytes: decode them now (ND4J's own format, never Java serialization) so a
+                // crafted file fails here, naming the file, not later inside a scoring task.
+                try {
+                    TrainedNetwork.fromBytes(params);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Model at " + path + ": data/params.bin is not an ND4J array "
+                            + "(" + e.getMessage() + ")", e);
+                }
                 NetworkSpec spec = NetworkSpec.fromJson(new String(read(fs, new Path(data, "network.json")),
                         StandardCharsets.UTF_8));
                 List<EpochRecord> history = new ArrayList<>();

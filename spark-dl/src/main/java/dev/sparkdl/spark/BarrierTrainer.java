@@ -27,7 +27,15 @@ import scala.reflect.ClassTag$;
  * every rank is alive while the others wait on it in an exchange.
  */
 public final class BarrierTrainer {
-    private static final long DEFAULT_EXCHANGE_TIMEOUT_MS = 120_000;
+    /**
+     * The longest a rank waits on its peers without progress before its task fails (and the fit is
+     * retried or fails): a stalled rank is noticed within this time. A Spark conf key, which a driver
+     * thread may override for its own fits with {@code sc.setLocalProperty}.
+     */
+    public static final String EXCHANGE_TIMEOUT_CONF = "spark.sparkdl.exchangeTimeout";
+    private static final String DEFAULT_EXCHANGE_TIMEOUT = "120s";
+    /** Spark's job property (SparkContext.SPARK_JOB_INTERRUPT_ON_CANCEL): kills interrupt task threads. */
+    static final String INTERRUPT_ON_CANCEL_PROPERTY = "spark.job.interruptOnCancel";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BarrierTrainer.class);
 
     private BarrierTrainer() {
@@ -55,10 +63,15 @@ public final class BarrierTrainer {
             }
             String group = "spark-dl-fit-" + java.util.UUID.randomUUID();
             String previousGroup = sc.getLocalProperty(FailureWatch.GROUP_PROPERTY);
+            String previousInterrupt = sc.getLocalProperty(INTERRUPT_ON_CANCEL_PROPERTY);
             FailureWatch watch = new FailureWatch(sc.sc(), group);
             sc.setLocalProperty(FailureWatch.GROUP_PROPERTY, group);
+            // When one rank fails Spark kills the others; only an interrupt frees a rank stalled in I/O
+            // or a wait, and the retry needs every slot back.
+            sc.setLocalProperty(INTERRUPT_ON_CANCEL_PROPERTY, "true");
             try {
-                return runStage(sc, partitioned, features, labels, spec, plan, options, store, resume);
+                return runStage(sc, partitioned, features, labels, spec, plan, options, store, resume, group,
+                        attempt);
             } catch (Exception e) {
                 // Spark's SparkException is checked in Java's eyes but thrown undeclared from Scala.
                 String first = watch.firstFailure();
@@ -75,6 +88,7 @@ public final class BarrierTrainer {
             } finally {
                 watch.close();
                 sc.setLocalProperty(FailureWatch.GROUP_PROPERTY, previousGroup);
+                sc.setLocalProperty(INTERRUPT_ON_CANCEL_PROPERTY, previousInterrupt);
             }
         }
     }
@@ -124,9 +138,11 @@ public final class BarrierTrainer {
 
     private static TrainingResult runStage(JavaSparkContext sc, Dataset<Row> partitioned, FeatureColumn features,
                                            LabelEncoder labels, NetworkSpec spec, TrainingPlan plan,
-                                           FitOptions options, CheckpointStore store, Checkpoint resume) {
+                                           FitOptions options, CheckpointStore store, Checkpoint resume,
+                                           String fitId, int attempt) {
         int workers = options.workers();
         String trainingMode = options.exchange().trainingMode();
+        long exchangeTimeoutMs = exchangeTimeoutMs(sc);
         INDArray startParams = resume != null ? TrainedNetwork.fromBytes(resume.params())
                 : NetworkAdapter.create(spec, null).params();
         Broadcast<StartState> start = sc.broadcast(new StartState(TrainedNetwork.of(spec, startParams),
@@ -138,8 +154,11 @@ public final class BarrierTrainer {
         FitProgress progress = new FitProgress(plan.epochs(), TrainingMetrics.forContext(sc.sc()),
                 new EpochMarks(sc.sc()));
         ProgressServer progressServer = startProgress(sc, progressToken, progress);
+        LOG.info("{} attempt {}: {} on {} ranks, exchange timeout {} ms, progress at {}, secret fingerprint {}",
+                fitId, attempt, trainingMode, workers, exchangeTimeoutMs,
+                progressServer != null ? progressServer.endpoint() : "(none)", fingerprint(secret));
         TrainingJob job = new TrainingJob(spec, plan, partitioned.schema(), features, labels, options.exchange(), secret,
-                gradientBytes, DEFAULT_EXCHANGE_TIMEOUT_MS, executorCores(sc), options.nativeThreads(),
+                gradientBytes, exchangeTimeoutMs, executorCores(sc), options.nativeThreads(),
                 progressServer != null ? progressServer.endpoint() : "", progressToken, options.validationFlag(),
                 store, options.checkpointInterval());
         String previousDescription = sc.getLocalProperty("spark.job.description");
@@ -179,12 +198,39 @@ public final class BarrierTrainer {
         }
     }
 
+    static long exchangeTimeoutMs(JavaSparkContext sc) {
+        String value = sc.getLocalProperty(EXCHANGE_TIMEOUT_CONF);
+        if (value == null) {
+            value = sc.getConf().get(EXCHANGE_TIMEOUT_CONF, DEFAULT_EXCHANGE_TIMEOUT);
+        }
+        long ms;
+        try {
+            ms = org.apache.spark.network.util.JavaUtils.timeStringAsMs(value);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(EXCHANGE_TIMEOUT_CONF + " must be a duration such as 120s, not '"
+                    + value + "'", e);
+        }
+        if (ms < 1000) {
+            throw new IllegalArgumentException(EXCHANGE_TIMEOUT_CONF + " must be at least 1s, got " + ms + " ms");
+        }
+        return ms;
+    }
+
     /** Derived from the fit's secret, so only this fit's rank 0 can report progress. */
     static String progressToken(byte[] secret) {
+        return sha256Hex(secret, "spark-dl progress");
+    }
+
+    /** Names the fit's secret in logs (to tell fits apart) without revealing it. */
+    static String fingerprint(byte[] secret) {
+        return sha256Hex(secret, "spark-dl fingerprint").substring(0, 16);
+    }
+
+    private static String sha256Hex(byte[] secret, String domain) {
         try {
             java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
             sha.update(secret);
-            sha.update("spark-dl progress".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha.update(domain.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(sha.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

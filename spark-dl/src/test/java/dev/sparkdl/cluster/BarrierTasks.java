@@ -18,19 +18,41 @@ import scala.collection.JavaConverters;
 final class BarrierTasks extends SparkListener {
     /** One ended barrier task: stage, stage attempt, partition (the rank), executor, host, success. */
     record Task(int stageId, int stageAttempt, int rank, String executorId, String host, boolean successful,
-                String reason) {
+                String reason, long finishTime) {
+    }
+
+    /** One barrier stage attempt: its job group and when it was submitted and completed (ms, 0 = not yet). */
+    record Stage(int stageId, String jobGroup, long submitted, long completed) {
     }
 
     private final Set<Integer> barrierStages = ConcurrentHashMap.newKeySet();
     private final List<Task> tasks = new CopyOnWriteArrayList<>();
+    private final java.util.Map<Integer, Stage> stages = new ConcurrentHashMap<>();
 
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted event) {
         for (RDDInfo rdd : JavaConverters.seqAsJavaList(event.stageInfo().rddInfos())) {
             if (rdd.isBarrier()) {
                 barrierStages.add(event.stageInfo().stageId());
+                String group = event.properties() == null ? null : event.properties().getProperty("spark.jobGroup.id");
+                long submitted = event.stageInfo().submissionTime().isDefined()
+                        ? (Long) event.stageInfo().submissionTime().get() : System.currentTimeMillis();
+                stages.put(event.stageInfo().stageId(), new Stage(event.stageInfo().stageId(), group, submitted, 0));
             }
         }
+    }
+
+    @Override
+    public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted event) {
+        stages.computeIfPresent(event.stageInfo().stageId(), (id, stage) -> new Stage(id, stage.jobGroup(),
+                stage.submitted(), event.stageInfo().completionTime().isDefined()
+                        ? (Long) event.stageInfo().completionTime().get() : System.currentTimeMillis()));
+    }
+
+    /** The barrier stages of spark-dl fits (not of probes), in order. */
+    List<Stage> fitStages() {
+        return stages.values().stream().filter(s -> s.jobGroup() != null && s.jobGroup().startsWith("spark-dl-fit-"))
+                .sorted(java.util.Comparator.comparingInt(Stage::stageId)).toList();
     }
 
     @Override
@@ -38,7 +60,7 @@ final class BarrierTasks extends SparkListener {
         if (barrierStages.contains(event.stageId())) {
             tasks.add(new Task(event.stageId(), event.stageAttemptId(), event.taskInfo().index(),
                     event.taskInfo().executorId(), event.taskInfo().host(), event.taskInfo().successful(),
-                    event.reason().toString()));
+                    event.reason().toString(), event.taskInfo().finishTime()));
         }
     }
 

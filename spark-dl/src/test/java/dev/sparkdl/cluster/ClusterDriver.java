@@ -1,6 +1,11 @@
 package dev.sparkdl.cluster;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,18 +39,29 @@ final class ClusterDriver {
      */
     static SparkSession session(StandaloneCluster cluster, String app, int executors)
             throws IOException, InterruptedException {
+        return session(cluster, app, executors, 1, Map.of());
+    }
+
+    /**
+     * A session with {@code executors} executors of {@code cores} cores each and extra settings; the
+     * test hooks ({@link FaultyFileSystem} as {@code faulty:}, {@link ExecutorProbe}) ship with it.
+     */
+    static SparkSession session(StandaloneCluster cluster, String app, int executors, int cores,
+                                Map<String, String> conf) throws IOException, InterruptedException {
         if (SparkSession.getDefaultSession().isDefined() || SparkSession.getActiveSession().isDefined()) {
             throw new IllegalStateException("another SparkSession is running in this JVM; the cluster tests need "
                     + "their own driver");
         }
         checkNettyVersions();
-        SparkSession spark = SparkSession.builder()
+        SparkSession.Builder builder = SparkSession.builder()
                 .master(cluster.masterUrl())
                 .appName(app)
-                .config("spark.jars", SparkHome.assemblyJar().toString())
+                .config("spark.jars", SparkHome.assemblyJar() + "," + testHooksJar())
+                .config("spark.hadoop.fs." + FaultyFileSystem.SCHEME + ".impl", FaultyFileSystem.class.getName())
+                .config("spark.hadoop.fs." + FaultyFileSystem.SCHEME + ".impl.disable.cache", "true")
                 .config("spark.executor.extraJavaOptions", executorJavaOptions())
-                .config("spark.executor.cores", "1")
-                .config("spark.cores.max", Integer.toString(executors))
+                .config("spark.executor.cores", Integer.toString(cores))
+                .config("spark.cores.max", Integer.toString(executors * cores))
                 .config("spark.executor.memory", "1g")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -54,8 +70,9 @@ final class ClusterDriver {
                 .config("spark.sql.shuffle.partitions", "4")
                 // the first job waits for every executor instead of running on whichever came first
                 .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
-                .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
-                .getOrCreate();
+                .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+        conf.forEach(builder::config);
+        SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         try {
             awaitExecutors(spark, executors);
@@ -82,6 +99,30 @@ final class ClusterDriver {
             throw new IllegalStateException("the test class path mixes Netty versions " + versions
                     + "; Spark's RPC to a real cluster cannot work: pin io.netty to Spark's version in the POM");
         }
+    }
+
+    /**
+     * A jar of the test classes that must run inside executors (the fault-injecting file system and
+     * the probe), built from target/test-classes.
+     */
+    static Path testHooksJar() throws IOException {
+        Path classes = SparkHome.moduleTarget().resolve("test-classes");
+        Path jar = SparkHome.moduleTarget().resolve("cluster/spark-dl-test-hooks.jar");
+        Files.createDirectories(jar.getParent());
+        List<String> hooks = List.of(FaultyFileSystem.class.getSimpleName(), ExecutorProbe.class.getSimpleName());
+        Path pkg = classes.resolve("dev/sparkdl/cluster");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+             Stream<Path> files = Files.list(pkg)) {
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString();
+                if (hooks.stream().anyMatch(h -> name.equals(h + ".class") || name.startsWith(h + "$"))) {
+                    out.putNextEntry(new JarEntry("dev/sparkdl/cluster/" + name));
+                    Files.copy(file, out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return jar;
     }
 
     static void awaitExecutors(SparkSession spark, int executors) throws InterruptedException {

@@ -1,15 +1,23 @@
 package dev.sparkdl.cluster;
 
+import java.io.IOException;
+import java.util.Map;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
+import dev.sparkdl.TestData;
+import dev.sparkdl.ml.DL4JClassifier;
+
 /**
  * Gives a test class the {@link StandaloneCluster}: one cluster per test run (JVM), shared by every
  * *IT class that registers this extension, started by the first and stopped when JUnit closes its
- * root store at the end of the run. Each class runs its own Spark application on it and must stop
- * its SparkSession in {@code @AfterAll} (which runs before this extension's {@code afterAll}).
+ * root store at the end of the run; and {@link #session()}, one Spark application on it, shared too.
  * When a test or a class callback fails, the cluster's logs so far are copied to
  * {@code target/cluster-logs/<class>}.
  *
@@ -21,8 +29,17 @@ import org.junit.jupiter.api.extension.TestWatcher;
 public final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClusterExtension.class);
 
+    /**
+     * The shared application's executors: four of one core (two on each worker), so two 2-rank fits can
+     * run at once and every rank is alone in its executor JVM.
+     */
+    static final int EXECUTORS = 4;
+    /** Per worker: two cores and 2 GiB for the shared application, one core and 1 GiB for another (spark-submit's). */
+    static final int CORES_PER_WORKER = 3;
+
     private final int workers;
     private StandaloneCluster cluster;
+    private Shared shared;
     private volatile boolean failed;
 
     public ClusterExtension(int workers) {
@@ -36,9 +53,39 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
         return cluster;
     }
 
-    /** Closes the shared cluster when JUnit closes the root store, after the last test class. */
+    /**
+     * The Spark application shared by the test classes of this run, with this JVM as its driver: one
+     * application start (executor JVMs, ND4J loaded in each) instead of one per class. Each class
+     * removes the listeners it added; the application stops with the cluster.
+     */
+    public SparkSession session() throws IOException, InterruptedException {
+        synchronized (shared) {
+            if (shared.session == null) {
+                long start = System.nanoTime();
+                shared.session = ClusterDriver.session(cluster(), "spark-dl ITs", EXECUTORS, 1, Map.of());
+                ExecutorProbe.warmUp(shared.session, EXECUTORS);
+                warmFit(shared.session);
+                System.err.printf("[cluster] application %s with %d executors up and warm in %.1f s%n",
+                        shared.session.sparkContext().applicationId(), EXECUTORS, (System.nanoTime() - start) / 1e9);
+            }
+            return shared.session;
+        }
+    }
+
+    /**
+     * One small fit with a rank in every executor: the first fit of an application pays for code paths
+     * loaded and compiled once (Spark SQL, DL4J, Aeron), which no test's deadline should include.
+     */
+    private static void warmFit(SparkSession session) {
+        Dataset<Row> rows = ClusterDriver.blobs(session, 256, 0, ClusterFixture.WIDTH, ClusterFixture.CLASSES, 1)[0];
+        new DL4JClassifier().setNetwork(TestData.mlp(ClusterFixture.WIDTH, 8, ClusterFixture.CLASSES, 1))
+                .setEpochs(1).setBatchSize(64).setNumWorkers(EXECUTORS).fit(rows);
+    }
+
+    /** Closes the shared application and cluster when JUnit closes the root store, after the last class. */
     private static final class Shared implements ExtensionContext.Store.CloseableResource {
         final StandaloneCluster cluster;
+        SparkSession session;
 
         Shared(StandaloneCluster cluster) {
             this.cluster = cluster;
@@ -46,7 +93,11 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
 
         @Override
         public void close() {
-            cluster.close();
+            try {
+                ClusterDriver.stop(session);
+            } finally {
+                cluster.close();
+            }
         }
     }
 
@@ -55,7 +106,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
         Shared shared = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster-" + workers, key -> {
             long start = System.nanoTime();
             try {
-                StandaloneCluster started = StandaloneCluster.start(workers, 1, "2g");
+                StandaloneCluster started = StandaloneCluster.start(workers, CORES_PER_WORKER, "3g");
                 System.err.printf("[cluster] %s with %d workers up in %.1f s%n", started.masterUrl(), workers,
                         (System.nanoTime() - start) / 1e9);
                 return new Shared(started);
@@ -66,6 +117,7 @@ public final class ClusterExtension implements BeforeAllCallback, AfterAllCallba
                 throw new java.io.UncheckedIOException(e);
             }
         }, Shared.class);
+        this.shared = shared;
         cluster = shared.cluster;
     }
 

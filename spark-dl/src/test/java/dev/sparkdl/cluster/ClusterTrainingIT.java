@@ -13,9 +13,6 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -29,43 +26,35 @@ import dev.sparkdl.ml.DL4JClassifier;
 
 /**
  * Training on a real standalone cluster: the driver is this JVM, the two ranks run in two executor
- * JVMs launched by two Worker JVMs, and spark-dl reaches the executors only through the assembly jar.
+ * JVMs launched by the Worker JVMs, and spark-dl reaches the executors only through the assembly jar.
  */
 class ClusterTrainingIT {
-    private static final int WIDTH = 8;
-    private static final int CLASSES = 4;
     private static final int EPOCHS = 4;
 
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
 
-    private static SparkSession spark;
-    private static BarrierTasks barrierTasks;
-    private static Dataset<Row> train;
-    private static Dataset<Row> test;
+    private static ClusterFixture fixture;
 
     @BeforeAll
-    static void driver() throws Exception {
-        spark = ClusterDriver.session(CLUSTER.cluster(), "ClusterTrainingIT", 2);
-        barrierTasks = new BarrierTasks();
-        spark.sparkContext().addSparkListener(barrierTasks);
-        Dataset<Row>[] data = ClusterDriver.blobs(spark, 640, 320, WIDTH, CLASSES, 11);
-        train = data[0].cache();
-        test = data[1].cache();
+    static void open() throws Exception {
+        fixture = ClusterFixture.open(CLUSTER, 11);
     }
 
     @AfterAll
-    static void stopDriver() {
-        ClusterDriver.stop(spark);
+    static void release() {
+        if (fixture != null) {
+            fixture.close();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"allreduce", "parameter-server"})
-    @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void twoRanksInTwoExecutorJvms(String mode) throws Exception {
-        int before = barrierTasks.size();
+        int before = fixture.barrierTasks.size();
         DL4JClassifier classifier = new DL4JClassifier()
-                .setNetwork(TestData.mlp(WIDTH, 16, CLASSES, 5))
+                .setNetwork(TestData.mlp(ClusterFixture.WIDTH, 16, ClusterFixture.CLASSES, 5))
                 .setEpochs(EPOCHS)
                 .setBatchSize(32)
                 .setNumWorkers(2)
@@ -74,17 +63,17 @@ class ClusterTrainingIT {
             classifier.setStaleness(2);
         }
         long start = System.nanoTime();
-        DL4JClassificationModel model = classifier.fit(train);
+        DL4JClassificationModel model = classifier.fit(fixture.train);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
-                .evaluate(model.transform(test));
+                .evaluate(model.transform(fixture.test));
         System.err.printf("[ClusterTrainingIT] %s: fit %.1f s, test accuracy %.4f%n", mode, seconds, accuracy);
         assertTrue(accuracy >= 0.95, mode + ": test accuracy " + accuracy);
         assertEquals(EPOCHS, model.trainingHistory().size(), mode + ": one history record per epoch");
 
         // Where the ranks ran: the successful tasks of this fit's barrier stage, by rank.
-        List<BarrierTasks.Task> tasks = barrierTasks.await(before,
+        List<BarrierTasks.Task> tasks = fixture.barrierTasks.await(before,
                 ts -> ts.stream().filter(BarrierTasks.Task::successful).count() >= 2, Duration.ofSeconds(20));
         Map<Integer, BarrierTasks.Task> byRank = tasks.stream().filter(BarrierTasks.Task::successful)
                 .collect(Collectors.toMap(BarrierTasks.Task::rank, Function.identity(), (a, b) -> b));
@@ -93,8 +82,8 @@ class ClusterTrainingIT {
         String executor1 = byRank.get(1).executorId();
         assertNotEquals(executor0, executor1, mode + ": both ranks ran in executor " + executor0);
 
-        // ...and those executors are two different JVMs, children of two different workers, not this JVM.
-        String appId = spark.sparkContext().applicationId();
+        // ...and those executors are two different JVMs, children of the workers, not this JVM.
+        String appId = fixture.spark.sparkContext().applicationId();
         Map<String, StandaloneCluster.ExecutorProcess> processes = CLUSTER.cluster().executors().stream()
                 .filter(e -> e.appId().equals(appId))
                 .collect(Collectors.toMap(StandaloneCluster.ExecutorProcess::executorId, Function.identity()));
@@ -103,10 +92,10 @@ class ClusterTrainingIT {
         assertTrue(jvm0 != null && jvm1 != null, mode + ": no executor JVM for " + executor0 + "/" + executor1
                 + " among " + processes);
         assertNotEquals(jvm0.pid(), jvm1.pid());
-        assertNotEquals(jvm0.worker(), jvm1.worker());
         assertNotEquals(ProcessHandle.current().pid(), jvm0.pid());
         assertNotEquals(ProcessHandle.current().pid(), jvm1.pid());
         System.err.printf("[ClusterTrainingIT] %s: rank 0 in executor %s (pid %d, %s), rank 1 in executor %s "
                 + "(pid %d, %s)%n", mode, executor0, jvm0.pid(), jvm0.worker(), executor1, jvm1.pid(), jvm1.worker());
+        fixture.assertClean(List.of());
     }
 }

@@ -29,39 +29,35 @@ import dev.sparkdl.ml.DL4JClassificationModel;
  * Spark's jars) in client mode against the standalone cluster, main class {@code dev.sparkdl.submit.Train}.
  */
 class SparkSubmitIT {
-    private static final long SUBMIT_DEADLINE_S = 240;
+    private static final long SUBMIT_DEADLINE_S = 360;
     private static final Pattern ACCURACY = Pattern.compile("(?m)^test accuracy (\\d+\\.\\d+)$");
 
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
 
-    /** Local, in this JVM: writes the Parquet input and reads the saved model back. */
-    private static SparkSession local;
+    /** The shared application: writes the Parquet input and reads the saved model back. */
+    private static SparkSession spark;
     private static Dataset<Row> test;
     private static Path trainPath;
     private static Path testPath;
 
     @BeforeAll
     static void data() throws Exception {
-        if (SparkSession.getDefaultSession().isDefined() || SparkSession.getActiveSession().isDefined()) {
-            throw new IllegalStateException("another SparkSession is running in this JVM");
-        }
-        local = SparkSession.builder().master("local[1]").appName("SparkSubmitIT-local")
-                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
-        local.sparkContext().setLogLevel("WARN");
-        Dataset<Row>[] data = ClusterDriver.blobs(local, 640, 320, 8, 4, 23);
+        spark = CLUSTER.session();
+        Dataset<Row>[] data = ClusterDriver.blobs(spark, 640, 320, 8, 4, 23);
         Path dir = CLUSTER.cluster().scratch("data");
         trainPath = dir.resolve("train.parquet");
         testPath = dir.resolve("test.parquet");
         data[0].repartition(2).write().parquet(trainPath.toString());
         data[1].write().parquet(testPath.toString());
-        test = local.read().parquet(testPath.toString()).cache();
+        test = spark.read().parquet(testPath.toString()).cache();
     }
 
     @AfterAll
-    static void stopLocal() {
-        ClusterDriver.stop(local);
+    static void release() {
+        if (test != null) {
+            test.unpersist();
+        }
     }
 
     @Test

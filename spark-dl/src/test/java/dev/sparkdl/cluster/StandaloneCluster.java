@@ -233,6 +233,26 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** Everything the executors of {@code appId} wrote to stderr so far (their log), concatenated. */
+    public String executorLogs(String appId) {
+        StringBuilder out = new StringBuilder();
+        for (Path workDir : workerDirs) {
+            Path app = workDir.resolve(appId);
+            if (!Files.isDirectory(app)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(app)) {
+                for (Path p : walk.filter(f -> f.getFileName().toString().equals("stderr")).sorted().toList()) {
+                    out.append("==> ").append(p).append('\n')
+                            .append(Files.readString(p, StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException e) {
+                out.append("(cannot read ").append(app).append(": ").append(e).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
     /** Copies the daemon logs and every executor's stdout/stderr to target/cluster-logs/{label}. */
     public void keepLogs(String label) {
         Path target = SparkHome.moduleTarget().resolve("cluster-logs").resolve(label);

@@ -91,7 +91,7 @@ public final class RingRankMain
                     "/" + mid + "/" + last));
                 System.out.flush();
             }
-            printDriverCounters(ctx.aeronDirectoryName());
+            printDriverCounters(dev.sparkdl.transport.MediaDriverHandle.driverDirectory(ctx.aeronDirectoryName()));
             printThreadCpu("end");
         }
         catch (final Throwable ex)
