@@ -26,11 +26,16 @@ import dev.sparkdl.train.EpochRecord;
  * proxy measured by the worker loop around each exchange: the time rank 0 spends blocked in it. With
  * allreduce rank 0 waits out every turn of its peer (half the steps, {@code STEP_MS} each); with the
  * parameter server at staleness 4 it runs ahead and hardly waits (a turn leads by at most 2 steps).
- * The expected ratio is about 0.1; the test asks for below 0.5.
+ * The expected ratio is about 0.1 to 0.3 (the rest is the parameter server's own round trips); the test
+ * asks for below 0.5.
  */
 @Timeout(300)
 class StragglerTest {
-    private static final long STEP_MS = 40;
+    /**
+     * Long enough that the straggler's cost (half the steps wait STEP_MS) dwarfs the parameter server's
+     * fixed per-step round trip, a few ms on a quiet machine and 10-15 ms on a loaded one.
+     */
+    private static final long STEP_MS = 100;
     private static final int TURN_STEPS = 4;
     private static final int STALENESS = 4;
 
