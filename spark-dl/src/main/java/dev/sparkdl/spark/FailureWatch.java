@@ -53,7 +53,10 @@ final class FailureWatch extends SparkListener implements AutoCloseable {
     /** "rank r failed first: ..." once the listener bus has delivered the failures, or null. */
     String firstFailure() {
         long deadline = System.currentTimeMillis() + SETTLE_MS;
-        while (failures.isEmpty() && System.currentTimeMillis() < deadline) {
+        // A survivor's "peer gone" can reach the driver before the failure of the rank it names: wait (up to
+        // the same deadline) for a failure that is not an echo.
+        while (failures.stream().allMatch(f -> f.what().contains("PEER_GONE"))
+                && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
