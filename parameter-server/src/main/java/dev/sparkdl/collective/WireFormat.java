@@ -56,11 +56,7 @@ public enum WireFormat
                 final short half = Fp16.fromFloat(Math.max(-Fp16.MAX, Math.min(Fp16.MAX, v)));
                 final float decoded = Fp16.toFloat(half);
                 dst.putShort(dstOffset + i * Short.BYTES, half, ORDER);
-                keepError(residual, at, v, decoded);
-                if (adopt)
-                {
-                    ((MutableDirectBuffer)values).putFloat(at, decoded);
-                }
+                settle(values, residual, at, v, decoded, adopt);
             }
             return encodedLength(count);
         }
@@ -107,11 +103,7 @@ public enum WireFormat
                 final int q = Int8Codec.quantize(v, scale, maxAbs);
                 dst.putByte(dstOffset + Float.BYTES + i, (byte)q);
                 final float decoded = q * scale;
-                keepError(residual, at, v, decoded);
-                if (adopt)
-                {
-                    ((MutableDirectBuffer)values).putFloat(at, decoded);
-                }
+                settle(values, residual, at, v, decoded, adopt);
             }
             return encodedLength(count);
         }
@@ -200,12 +192,17 @@ public enum WireFormat
     abstract void decode(DirectBuffer src, int srcOffset, int count, MutableDirectBuffer target, int targetOffset,
         boolean add);
 
-    private static void keepError(final MutableDirectBuffer residual, final int at, final float value,
-        final float decoded)
+    /** Keeps what the wire lost in the residual and, for a segment's owner, adopts the decoded value. */
+    private static void settle(final DirectBuffer values, final MutableDirectBuffer residual, final int at,
+        final float value, final float decoded, final boolean adopt)
     {
         if (value != decoded)
         {
             residual.putFloat(at, residual.getFloat(at) + (value - decoded));
+        }
+        if (adopt)
+        {
+            ((MutableDirectBuffer)values).putFloat(at, decoded);
         }
     }
 }

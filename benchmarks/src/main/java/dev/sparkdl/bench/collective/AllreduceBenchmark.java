@@ -373,70 +373,60 @@ public final class AllreduceBenchmark
     private static Map<Long, Double> tcpStream(final String sizesCsv, final int warmup, final int reps,
         final long timeoutMs) throws Exception
     {
-        final String budget = Long.toString(timeoutMs);
-        final Child receiver = Child.start("tcp-recv", TcpStreamMain.class,
-            List.of("recv", sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
-        Child sender = null;
-        try
+        final Map<Long, List<Long>> bySize = new HashMap<>();
+        for (final String[] t : streamPair("tcp", TcpStreamMain.class, sizesCsv, warmup, reps, timeoutMs))
         {
-            final String port = receiver.awaitLine("PORT ", 60_000).substring(5).trim();
-            sender = Child.start("tcp-send", TcpStreamMain.class,
-                List.of("send", port, sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
-            sender.awaitSuccess(timeoutMs + 10_000);
-            receiver.awaitSuccess(30_000);
-            final Map<Long, List<Long>> bySize = new HashMap<>();
-            for (final String[] t : sender.times())
-            {
-                bySize.computeIfAbsent(Long.parseLong(t[0]), k -> new ArrayList<>()).add(Long.parseLong(t[2]));
-            }
-            final Map<Long, Double> medians = new HashMap<>();
-            bySize.forEach((size, list) -> medians.put(size, median(list)));
-            return medians;
+            bySize.computeIfAbsent(Long.parseLong(t[0]), k -> new ArrayList<>()).add(Long.parseLong(t[2]));
         }
-        finally
-        {
-            receiver.kill();
-            if (sender != null)
-            {
-                sender.kill();
-            }
-        }
+        final Map<Long, Double> medians = new HashMap<>();
+        bySize.forEach((size, list) -> medians.put(size, median(list)));
+        return medians;
     }
 
     /** @return per size {delivered GB/s (median), fraction of datagrams lost over all reps}. */
     private static Map<Long, double[]> udpStream(final String sizesCsv, final int warmup, final int reps,
         final long timeoutMs) throws Exception
     {
+        final Map<Long, List<Long>> nsPerByte = new HashMap<>();
+        final Map<Long, long[]> datagrams = new HashMap<>();
+        for (final String[] t : streamPair("udp", UdpStreamMain.class, sizesCsv, warmup, reps, timeoutMs))
+        {
+            final long floats = Long.parseLong(t[0]);
+            final long received = Long.parseLong(t[3]);
+            final long sent = Long.parseLong(t[4]);
+            // Delivered bandwidth: only the datagrams that arrived count (as picoseconds per byte, for the median).
+            final double delivered = floats * (double)Float.BYTES * received / sent;
+            nsPerByte.computeIfAbsent(floats, k -> new ArrayList<>())
+                .add((long)(Long.parseLong(t[2]) * 1000.0 / Math.max(1.0, delivered)));
+            final long[] counts = datagrams.computeIfAbsent(floats, k -> new long[2]);
+            counts[0] += received;
+            counts[1] += sent;
+        }
+        final Map<Long, double[]> result = new HashMap<>();
+        nsPerByte.forEach((size, list) -> result.put(size, new double[]{1000.0 / median(list),
+            1.0 - (double)datagrams.get(size)[0] / datagrams.get(size)[1]}));
+        return result;
+    }
+
+    /**
+     * Runs a stream main ({@code recv} then {@code send} to the port it prints) as two JVMs and returns the
+     * sender's TIME lines; both children are killed whatever happens.
+     */
+    private static List<String[]> streamPair(final String name, final Class<?> main, final String sizesCsv,
+        final int warmup, final int reps, final long timeoutMs) throws Exception
+    {
         final String budget = Long.toString(timeoutMs);
-        final Child receiver = Child.start("udp-recv", UdpStreamMain.class,
+        final Child receiver = Child.start(name + "-recv", main,
             List.of("recv", sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
         Child sender = null;
         try
         {
             final String port = receiver.awaitLine("PORT ", 60_000).substring(5).trim();
-            sender = Child.start("udp-send", UdpStreamMain.class,
+            sender = Child.start(name + "-send", main,
                 List.of("send", port, sizesCsv, Integer.toString(warmup), Integer.toString(reps), budget));
             sender.awaitSuccess(timeoutMs + 10_000);
             receiver.awaitSuccess(30_000);
-            final Map<Long, List<Long>> nsPerByte = new HashMap<>();
-            final Map<Long, long[]> datagrams = new HashMap<>();
-            for (final String[] t : sender.times())
-            {
-                final long floats = Long.parseLong(t[0]);
-                final long received = Long.parseLong(t[3]);
-                final long sent = Long.parseLong(t[4]);
-                // Delivered bandwidth: only the datagrams that arrived count (as picoseconds per byte, for the median).
-                final double delivered = floats * (double)Float.BYTES * received / sent;
-                nsPerByte.computeIfAbsent(floats, k -> new ArrayList<>())
-                    .add((long)(Long.parseLong(t[2]) * 1000.0 / Math.max(1.0, delivered)));
-                final long[] counts = datagrams.computeIfAbsent(floats, k -> new long[2]);
-                counts[0] += received;
-                counts[1] += sent;
-            }
-            final Map<Long, double[]> result = new HashMap<>();
-            nsPerByte.forEach((size, list) -> result.put(size, new double[]{1000.0 / median(list),
-                1.0 - (double)datagrams.get(size)[0] / datagrams.get(size)[1]}));
-            return result;
+            return sender.times();
         }
         finally
         {
@@ -450,8 +440,7 @@ public final class AllreduceBenchmark
 
     // ---------------------------------------------------------------- helpers
 
-    /** A child JVM on this JVM's class path, its output collected line by line. */
-    /** A child JVM whose output lines are collected as they come. */
+    /** A child JVM on this JVM's class path, its output lines collected as they come. */
     public static final class Child
     {
         public final String name;

@@ -96,11 +96,23 @@ public final class RingRankMain
         }
         catch (final Throwable ex)
         {
-            System.out.println("ERROR rank " + rank + ": " + ex);
-            ex.printStackTrace(System.out);
-            System.out.flush();
-            System.exit(2);
+            exitFailed(rank, ex);
         }
+        exitDone();
+    }
+
+    /** The last lines of a rank child, as the harness reads them: {@code ERROR rank r: ...}, exit code 2. */
+    public static void exitFailed(final int rank, final Throwable ex)
+    {
+        System.out.println("ERROR rank " + rank + ": " + ex);
+        ex.printStackTrace(System.out);
+        System.out.flush();
+        System.exit(2);
+    }
+
+    /** The last line of a rank child that finished: {@code DONE}, exit code 0. */
+    public static void exitDone()
+    {
         System.out.println("DONE");
         System.out.flush();
         System.exit(0);

@@ -43,14 +43,9 @@ public final class PsRankMain {
                         Math.toIntExact(n), warmup, reps);
             }
         } catch (Throwable ex) {
-            System.out.println("ERROR rank " + rank + ": " + ex);
-            ex.printStackTrace(System.out);
-            System.out.flush();
-            System.exit(2);
+            RingRankMain.exitFailed(rank, ex);
         }
-        System.out.println("DONE");
-        System.out.flush();
-        System.exit(0);
+        RingRankMain.exitDone();
     }
 
     private static void run(dev.sparkdl.collective.Rendezvous rendezvous, int rank, int worldSize, byte[] secret,
