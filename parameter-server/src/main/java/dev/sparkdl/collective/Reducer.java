@@ -2,6 +2,7 @@ package dev.sparkdl.collective;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 
 /** Element-wise in-place addition in native byte order: the reduction of the reduce-scatter phase. */
 final class Reducer
@@ -10,22 +11,34 @@ final class Reducer
     {
     }
 
-    /** {@code dst[i] = dst[i] + src[i]} for {@code count} elements at the given byte offsets. */
+    /**
+     * {@code dst[i] = dst[i] + src[i]} for {@code count} elements at the given byte offsets. Both ranges are
+     * bounds-checked once, then read by address: the per-element checks of {@code getFloat/putFloat} made
+     * this loop 2.5x slower, the largest CPU cost of a reduce-scatter step after the kernel's copies.
+     */
     static void add(final MutableDirectBuffer dst, final int dstOffset, final DirectBuffer src, final int srcOffset,
         final int count, final ElementType type)
     {
+        final int bytes = count * type.width();
+        dst.boundsCheck(dstOffset, bytes);
+        src.boundsCheck(srcOffset, bytes);
+        final byte[] dstArray = dst.byteArray();
+        final byte[] srcArray = src.byteArray();
+        final long d = dst.addressOffset() + dstOffset;
+        final long s = src.addressOffset() + srcOffset;
         if (type == ElementType.FLOAT)
         {
-            for (int i = 0, d = dstOffset, s = srcOffset; i < count; i++, d += Float.BYTES, s += Float.BYTES)
+            for (long i = 0; i < bytes; i += Float.BYTES)
             {
-                dst.putFloat(d, dst.getFloat(d) + src.getFloat(s));
+                UnsafeApi.putFloat(dstArray, d + i, UnsafeApi.getFloat(dstArray, d + i) + UnsafeApi.getFloat(srcArray, s + i));
             }
         }
         else
         {
-            for (int i = 0, d = dstOffset, s = srcOffset; i < count; i++, d += Double.BYTES, s += Double.BYTES)
+            for (long i = 0; i < bytes; i += Double.BYTES)
             {
-                dst.putDouble(d, dst.getDouble(d) + src.getDouble(s));
+                UnsafeApi.putDouble(dstArray, d + i,
+                    UnsafeApi.getDouble(dstArray, d + i) + UnsafeApi.getDouble(srcArray, s + i));
             }
         }
     }

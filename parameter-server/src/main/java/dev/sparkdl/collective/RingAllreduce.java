@@ -130,7 +130,7 @@ public final class RingAllreduce implements AutoCloseable
         }
         final ChunkReceiver.AbortReader abortReader = new ChunkReceiver.AbortReader(links.peers);
         sender = new ChunkSender(rank, schedule, links.dataPublication, tap, links.chunkBytes);
-        receiver = new ChunkReceiver(schedule, links.prev, links.chunkBytes, abortReader);
+        receiver = new ChunkReceiver(schedule, links.prev, abortReader);
         controlHandler = new ControlHandler(links.next, abortReader);
         abortScanner = new AbortScanner(abortReader);
         LOG.debug("rank {} of {} joined the ring: prev {}, next {}", rank, worldSize, links.prev.describe(),

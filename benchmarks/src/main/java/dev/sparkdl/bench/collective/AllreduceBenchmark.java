@@ -37,14 +37,17 @@ import java.util.stream.IntStream;
  * {@code BarrierTaskContext.allGather} of the same bytes in a barrier stage, and the loopback bounds (a
  * direct-buffer memory copy in this JVM, a TCP stream and a UDP stream between two JVMs).
  *
- * <p>Options: {@code --sizes 1M,4M,16M,64M} (M = 2^20 floats), {@code --ranks 2,4}, {@code --warmup 2},
- * {@code --reps 5}, {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results},
+ * <p>Options: {@code --sizes 1M,4M,16M,64M} (M = 2^20 floats), {@code --ranks 2,4}, {@code --warmup 3},
+ * {@code --reps 7}, {@code --jit-warmup 300} (sums of 256K floats per ring before anything is timed),
+ * {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results} (benchmarks/README.md's table is
+ * rewritten only for this default),
  * {@code --compare-threading INVOKER} (also time the ring with the driver in that Aeron threading mode;
  * {@code none} to skip).
  */
 public final class AllreduceBenchmark
 {
     private static final String README = "benchmarks/README.md";
+    private static final String DEFAULT_OUT = "benchmarks/results";
     private static final String BEGIN = "<!-- allreduce-results:begin -->";
     private static final String END = "<!-- allreduce-results:end -->";
 
@@ -63,10 +66,11 @@ public final class AllreduceBenchmark
             .mapToLong(AllreduceBenchmark::parseFloats).toArray();
         final int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2,4").split(","))
             .mapToInt(Integer::parseInt).toArray();
-        final int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
-        final int reps = Integer.parseInt(opts.getOrDefault("reps", "5"));
+        final int warmup = Integer.parseInt(opts.getOrDefault("warmup", "3"));
+        final int reps = Integer.parseInt(opts.getOrDefault("reps", "7"));
+        final int jitWarmup = Integer.parseInt(opts.getOrDefault("jit-warmup", "300"));
         final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
-        final Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
+        final Path out = Path.of(opts.getOrDefault("out", DEFAULT_OUT));
         final String compareThreading = opts.getOrDefault("compare-threading", "INVOKER");
         final boolean compare = !"none".equalsIgnoreCase(compareThreading);
         final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
@@ -83,14 +87,17 @@ public final class AllreduceBenchmark
         final List<String[]> rows = new ArrayList<>();
         for (final int n : rankCounts)
         {
-            final Map<Long, Double> ringNs = ring(n, sizesCsv, warmup, reps, childTimeoutMs, List.of());
-            final Map<Long, Double> compareNs = compare ? ring(n, sizesCsv, warmup, reps, childTimeoutMs,
-                List.of("-D" + CollectiveContext.THREADING_MODE_PROP_NAME + "=" + compareThreading)) : Map.of();
-            final Map<Long, double[]> sparkNs = spark(n, sizes, Math.max(1, warmup - 1), reps);
+            final Map<Long, double[]> ringNs = ring(n, sizesCsv, warmup, reps, jitWarmup, childTimeoutMs, List.of());
+            final Map<Long, double[]> compareNs = compare ? ring(n, sizesCsv, warmup, reps, jitWarmup,
+                childTimeoutMs, List.of("-D" + CollectiveContext.THREADING_MODE_PROP_NAME + "=" + compareThreading)) :
+                Map.of();
+            final Map<Long, double[]> sparkNs = spark(n, sizes, warmup, reps);
             for (final long floats : sizes)
             {
                 final double bytes = floats * (double)Float.BYTES;
-                final double ring = ringNs.get(floats);
+                final double ring = ringNs.get(floats)[0];
+                final double callerCpu = ringNs.get(floats)[1];
+                final double driverCpu = ringNs.get(floats)[2];
                 final double tree = sparkNs.get(floats)[0];
                 final double allGather = sparkNs.get(floats)[1];
                 final double algbw = bytes / ring; // bytes per ns = GB/s
@@ -101,8 +108,8 @@ public final class AllreduceBenchmark
                 final double socketBound = Math.max(tcpBw, udpBw);
                 rows.add(new String[]{
                     Integer.toString(n), label(floats), Long.toString((long)bytes),
-                    f(ring / 1e6), f(algbw), f(busbw),
-                    compare ? f(compareNs.get(floats) / 1e6) : "-",
+                    f(ring / 1e6), f(algbw), f(busbw), f(callerCpu / 1e6), f(driverCpu / 1e6),
+                    compare ? f(compareNs.get(floats)[0] / 1e6) : "-",
                     f(tree / 1e6), f(tree / ring), f(allGather / 1e6), f(allGather / ring),
                     f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound)});
                 System.out.printf(Locale.ROOT, "RESULT ranks=%d floats=%s ring_ms=%.2f algbw=%.3f busbw=%.3f " +
@@ -115,6 +122,7 @@ public final class AllreduceBenchmark
         System.out.println("load average at end: " + loadEnd);
 
         final String[] header = {"ranks", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
+            "caller CPU ms", "driver CPU ms",
             "allreduce ms, " + compareThreading + " driver", "treeAggregate ms", "x treeAggregate", "allGather ms", "x allGather", "memcpy GB/s", "TCP GB/s",
             "UDP GB/s", "UDP loss %", "busbw / socket bound"};
         Files.createDirectories(out);
@@ -131,8 +139,11 @@ public final class AllreduceBenchmark
         md.append("Measured ").append(started).append(" on ").append(Runtime.getRuntime().availableProcessors())
             .append(" cores; load average (1/5/15 min) ").append(loadStart).append(" at the start, ")
             .append(loadEnd).append(" at the end. Median of ").append(reps).append(" timed reps after ")
-            .append(warmup).append(" warm-up; M = 2^20 floats; GB/s = 10^9 bytes/s; x = that time / allreduce ")
-            .append("time; socket bound = the faster of the TCP and UDP streams.\n\n");
+            .append(warmup).append(" warm-up per size (each ring JVM first ran ").append(jitWarmup)
+            .append(" sums of 256K floats for the JIT); M = 2^20 floats; GB/s = 10^9 bytes/s; CPU ms = per sum and ")
+            .append("rank (most loaded rank, median): the thread calling `sum`, and the media driver's and Aeron ")
+            .append("client's threads; x = that time / allreduce time; socket bound = the faster of the TCP and ")
+            .append("UDP streams.\n\n");
         md.append("| ").append(String.join(" | ", header)).append(" |\n|");
         md.append("---|".repeat(header.length)).append('\n');
         for (final String[] row : rows)
@@ -142,14 +153,18 @@ public final class AllreduceBenchmark
         Files.writeString(out.resolve("allreduce.md"), md.toString());
         System.out.println();
         System.out.print(md);
-        updateReadme(md.toString());
+        if (out.equals(Path.of(DEFAULT_OUT)))
+        {
+            updateReadme(md.toString());
+        }
         System.exit(0);
     }
 
     // ---------------------------------------------------------------- ring allreduce, N JVMs
 
-    private static Map<Long, Double> ring(final int worldSize, final String sizesCsv, final int warmup,
-        final int reps, final long timeoutMs, final List<String> jvmOptions) throws Exception
+    /** @return per size {median wall ns of the slowest rank, median caller CPU ns and driver CPU ns per sum of the busiest rank}. */
+    private static Map<Long, double[]> ring(final int worldSize, final String sizesCsv, final int warmup,
+        final int reps, final int jitWarmup, final long timeoutMs, final List<String> jvmOptions) throws Exception
     {
         final Path dir = Files.createTempDirectory("sparkdl-allreduce-rv-");
         final byte[] secret = new byte[32];
@@ -161,7 +176,8 @@ public final class AllreduceBenchmark
             {
                 ranks.add(Child.start("rank" + r, RingRankMain.class, jvmOptions, List.of(dir.toString(),
                     Integer.toString(r), Integer.toString(worldSize), HexFormat.of().formatHex(secret), sizesCsv,
-                    Integer.toString(warmup), Integer.toString(reps), Long.toString(timeoutMs))));
+                    Integer.toString(warmup), Integer.toString(reps), Long.toString(timeoutMs),
+                    Integer.toString(jitWarmup))));
             }
             for (final Child rank : ranks)
             {
@@ -178,19 +194,24 @@ public final class AllreduceBenchmark
                 .findFirst().orElse("?"));
             // A sum ends when the slowest rank has the result: per rep the longest time over the ranks.
             final Map<String, Long> slowest = new HashMap<>();
+            final Map<String, Long> busiest = new HashMap<>();
+            final Map<Long, Double> driverCpu = new HashMap<>();
             for (final Child rank : ranks)
             {
                 for (final String[] t : rank.times())
                 {
                     slowest.merge(t[0] + " " + t[1], Long.parseLong(t[2]), Math::max);
+                    busiest.merge(t[0] + " " + t[1], Long.parseLong(t[3]), Math::max);
                 }
+                rank.lines.stream().filter(l -> l.startsWith("OTHERCPU ")).map(l -> l.split(" "))
+                    .forEach(o -> driverCpu.merge(Long.parseLong(o[1]), Double.parseDouble(o[2]), Math::max));
             }
-            final Map<Long, List<Long>> bySize = new HashMap<>();
-            slowest.forEach((key, ns) -> bySize.computeIfAbsent(Long.parseLong(key.split(" ")[0]),
-                k -> new ArrayList<>()).add(ns));
-            final Map<Long, Double> medians = new HashMap<>();
-            bySize.forEach((size, list) -> medians.put(size, median(list)));
-            return medians;
+            final Map<Long, double[]> result = new HashMap<>();
+            final Map<Long, Double> wall = mediansBySize(slowest);
+            final Map<Long, Double> cpu = mediansBySize(busiest);
+            wall.forEach((size, ns) -> result.put(size, new double[]{ns, cpu.get(size), driverCpu.getOrDefault(size,
+                Double.NaN)}));
+            return result;
         }
         finally
         {
@@ -204,6 +225,17 @@ public final class AllreduceBenchmark
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    /** @param byRep {@code "<floats> <rep>"} to a figure: the median figure per size. */
+    private static Map<Long, Double> mediansBySize(final Map<String, Long> byRep)
+    {
+        final Map<Long, List<Long>> bySize = new HashMap<>();
+        byRep.forEach((key, ns) -> bySize.computeIfAbsent(Long.parseLong(key.split(" ")[0]),
+            k -> new ArrayList<>()).add(ns));
+        final Map<Long, Double> medians = new HashMap<>();
+        bySize.forEach((size, list) -> medians.put(size, median(list)));
+        return medians;
     }
 
     // ---------------------------------------------------------------- Spark, local[N]

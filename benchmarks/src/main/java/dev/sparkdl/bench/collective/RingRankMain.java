@@ -19,13 +19,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One ring rank as its own JVM. Arguments: rendezvousDir rank worldSize secretHex sizes(csv floats) warmup reps
- * timeoutMs. Prints {@code TIME <floats> <rep> <ns> <cpu ns of the calling thread>} per timed sum, {@code CHECK <floats> ok|bad ...},
+ * timeoutMs [jitWarmupOps]. Prints {@code TIME <floats> <rep> <ns> <cpu ns of the calling thread>} per timed sum,
+ * {@code OTHERCPU <floats> <cpu ns of all other threads per timed sum>}, {@code CHECK <floats> ok|bad ...},
  * {@code DONE}; {@code ERROR ...} and exit 2 on failure. A watchdog halts the JVM after timeoutMs.
  */
 public final class RingRankMain
 {
     private static final java.lang.management.ThreadMXBean THREADS =
         java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Size of the JIT warm-up sums: four chunks per rank and step at two ranks. */
+    private static final long JIT_WARMUP_FLOATS = 256 * 1024;
 
     private RingRankMain()
     {
@@ -41,6 +45,7 @@ public final class RingRankMain
         final int warmup = Integer.parseInt(args[5]);
         final int reps = Integer.parseInt(args[6]);
         final long timeoutMs = Long.parseLong(args[7]);
+        final int jitWarmupOps = args.length > 8 ? Integer.parseInt(args[8]) : 0;
         Watchdog.start(timeoutMs);
 
         long largest = 0;
@@ -58,6 +63,7 @@ public final class RingRankMain
         {
             System.out.println("CONFIG " + ctx);
             printThreadCpu("start");
+            jitWarmup(ring, Math.min(largest, JIT_WARMUP_FLOATS), jitWarmupOps);
             for (final long n : sizes)
             {
                 final ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(n * Float.BYTES))
@@ -71,6 +77,7 @@ public final class RingRankMain
                 {
                     ring.sum(buffer, ElementType.FLOAT, n);
                 }
+                final long otherThreadsCpuStart = otherThreadsCpuNs();
                 for (int rep = 0; rep < reps; rep++)
                 {
                     final long cpuStart = THREADS.getCurrentThreadCpuTime();
@@ -81,6 +88,8 @@ public final class RingRankMain
                     System.out.println("TIME " + n + " " + rep + " " + ns + " " +
                         (THREADS.getCurrentThreadCpuTime() - cpuStart));
                 }
+                // The driver's threads (sender, receiver, conductor) and the client's, per timed sum.
+                System.out.println("OTHERCPU " + n + " " + (otherThreadsCpuNs() - otherThreadsCpuStart) / reps);
                 // Every element started at 1 on every rank and was summed warmup + reps times.
                 final double expected = Math.pow(worldSize, warmup + reps);
                 final float first = floats.get(0);
@@ -99,6 +108,36 @@ public final class RingRankMain
             exitFailed(rank, ex);
         }
         exitDone();
+    }
+
+    /**
+     * Sums of a small buffer before anything is timed, the same count on every rank: a few sums leave the
+     * ring's loops interpreted or half-compiled, and the first timed sums then measured the JIT (60-120 ms
+     * for 1M floats before, 15-20 ms after a few hundred sums).
+     */
+    private static void jitWarmup(final RingAllreduce ring, final long floats, final int ops)
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(floats * Float.BYTES))
+            .order(ByteOrder.nativeOrder());
+        for (int i = 0; i < ops; i++)
+        {
+            buffer.putFloat(0, 1.0f);
+            ring.sum(buffer, ElementType.FLOAT, floats);
+        }
+    }
+
+    /** CPU time of every thread but this one (the media driver's and the Aeron client's threads). */
+    private static long otherThreadsCpuNs()
+    {
+        long total = 0;
+        for (final long id : THREADS.getAllThreadIds())
+        {
+            if (id != Thread.currentThread().getId())
+            {
+                total += Math.max(0, THREADS.getThreadCpuTime(id));
+            }
+        }
+        return total;
     }
 
     /** The last lines of a rank child, as the harness reads them: {@code ERROR rank r: ...}, exit code 2. */
