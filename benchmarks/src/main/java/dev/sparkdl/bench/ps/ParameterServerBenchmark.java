@@ -47,8 +47,8 @@ public final class ParameterServerBenchmark {
     private static final String BEGIN = "<!-- ps-results:begin -->";
     private static final String END = "<!-- ps-results:end -->";
     private static final String USAGE = "usage: benchmarks/run.sh ps [--sizes 1M,16M] [--ranks 2,4] [--warmup 2] "
-            + "[--reps 5] [--workers 2] [--epochs 6] [--batch-size 128] [--train-limit 0] [--test-limit 0] "
-            + "[--staleness 2] [--threshold 1e-3] [--topk 10000] [--target 0.85] [--out benchmarks/results]";
+            + "[--reps 5] [--jit-warmup 200] [--workers 2] [--epochs 6] [--batch-size 128] [--train-limit 0] [--test-limit 0] "
+            + "[--staleness 2] [--threshold 1e-3] [--topk 10000] [--target 0.85] [--out benchmarks/results] [--throughput-only true]";
 
     private ParameterServerBenchmark() {
     }
@@ -68,6 +68,7 @@ public final class ParameterServerBenchmark {
         int[] rankCounts = Arrays.stream(opts.getOrDefault("ranks", "2,4").split(",")).mapToInt(Integer::parseInt).toArray();
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
         int reps = Integer.parseInt(opts.getOrDefault("reps", "5"));
+        int jitWarmup = Integer.parseInt(opts.getOrDefault("jit-warmup", "200"));
         int workers = Integer.parseInt(opts.getOrDefault("workers", "2"));
         int epochs = Integer.parseInt(opts.getOrDefault("epochs", "6"));
         int batchSize = Integer.parseInt(opts.getOrDefault("batch-size", "128"));
@@ -89,14 +90,15 @@ public final class ParameterServerBenchmark {
         md.append("#### Push/pull throughput (ranks as JVMs on loopback, staleness 0, no compression)\n\n")
                 .append("Each step every rank pushes its gradient of the whole vector (each shard to its owner) and ")
                 .append("pulls the whole vector back. Median step over ").append(reps).append(" timed steps after ")
-                .append(warmup).append(" warm-up, the slowest rank per step. MB = 10^6 bytes; a message is a ")
+                .append(warmup).append(" warm-up (each rank JVM first ran ").append(jitWarmup)
+                .append(" steps of 256K floats for the JIT), the slowest rank per step. MB = 10^6 bytes; a message is a ")
                 .append("frame a shard owner accepted (push chunk or pull request).\n\n")
                 .append("| ranks | floats | step ms | MB/s per rank (push+pull) | MB/s all ranks | messages/s | load |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         for (int n : rankCounts) {
             for (long floats : sizes) {
                 double load = LoadAverage.oneMinute();
-                double[] figures = throughput(n, floats, warmup, reps);
+                double[] figures = throughput(n, floats, warmup, reps, jitWarmup);
                 double stepMs = figures[0] / 1e6;
                 double perRankMBs = figures[1] / (figures[0] / 1e9) / 1e6;
                 double messagesPerS = figures[2] / (figures[0] / 1e9);
@@ -109,6 +111,12 @@ public final class ParameterServerBenchmark {
                 System.out.printf(Locale.ROOT, "RESULT throughput ranks=%d floats=%s step_ms=%.2f MB/s/rank=%.1f msgs/s=%.0f%n",
                         n, label(floats), stepMs, perRankMBs, messagesPerS);
             }
+        }
+
+        if (Boolean.parseBoolean(opts.getOrDefault("throughput-only", "false"))) {
+            // A quick look at the wire alone: printed, README left as it is.
+            System.out.print(md);
+            System.exit(0);
         }
 
         // 2 and 3. Fits on Fashion-MNIST with the training core, ranks as threads.
@@ -203,7 +211,8 @@ public final class ParameterServerBenchmark {
     }
 
     /** @return median slowest-rank step ns, bytes per rank per step, messages per step over all shards. */
-    private static double[] throughput(int worldSize, long floats, int warmup, int reps) throws Exception {
+    private static double[] throughput(int worldSize, long floats, int warmup, int reps, int jitWarmup)
+            throws Exception {
         Path dir = Files.createTempDirectory("sparkdl-ps-rv-");
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
@@ -214,7 +223,7 @@ public final class ParameterServerBenchmark {
                 ranks.add(AllreduceBenchmark.Child.start("ps-rank" + r, PsRankMain.class, List.of(dir.toString(),
                         Integer.toString(r), Integer.toString(worldSize), HexFormat.of().formatHex(secret),
                         Long.toString(floats), Integer.toString(warmup), Integer.toString(reps),
-                        Long.toString(timeoutMs))));
+                        Long.toString(timeoutMs), Integer.toString(jitWarmup))));
             }
             long[] slowest = new long[reps];
             double bytes = 0;

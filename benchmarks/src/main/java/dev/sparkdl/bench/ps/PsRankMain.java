@@ -13,13 +13,15 @@ import dev.sparkdl.transport.CollectiveContext;
 /**
  * One parameter-server rank as its own JVM, owning shard {@code rank} and pushing/pulling the whole vector
  * each step (staleness 0, no compression, a plain SGD update). Arguments: rendezvousDir rank worldSize
- * secretHex sizes(csv floats) warmup reps timeoutMs. Prints per size {@code TIME <floats> <rep> <ns>} per
+ * secretHex sizes(csv floats) warmup reps timeoutMs [jitWarmupSteps]. First, untimed, jitWarmupSteps steps of a
+ * 256K-float vector (a few steps leave the loops interpreted, and the first timed steps measured the JIT). Prints per size {@code TIME <floats> <rep> <ns>} per
  * timed step, {@code BYTES <floats> <per step>} (pushed plus pulled by this rank), {@code FRAMES <floats>
  * <per step>} (frames its shard accepted: push chunks and pull requests), then {@code DONE}; {@code ERROR}
  * and exit 2 on failure. A watchdog halts the JVM after timeoutMs.
  */
 public final class PsRankMain {
     private static final float LEARNING_RATE = 1e-6f;
+    private static final int JIT_WARMUP_FLOATS = 256 * 1024;
 
     private PsRankMain() {
     }
@@ -33,8 +35,14 @@ public final class PsRankMain {
         int warmup = Integer.parseInt(args[5]);
         int reps = Integer.parseInt(args[6]);
         long timeoutMs = Long.parseLong(args[7]);
+        int jitWarmupSteps = args.length > 8 ? Integer.parseInt(args[8]) : 0;
         Watchdog.start(timeoutMs);
         try {
+            if (jitWarmupSteps > 0) {
+                java.nio.file.Path jitDir = java.nio.file.Files.createDirectories(dir.resolve("jit"));
+                run(new RingRankMain.DirRendezvous(jitDir, rank, worldSize, 60_000), rank, worldSize, secret,
+                        JIT_WARMUP_FLOATS, jitWarmupSteps, 0);
+            }
             int gather = 0;
             for (long n : sizes) {
                 // A fresh server per size: shard buffers are sized for it. The rendezvous counts its calls.
@@ -82,6 +90,9 @@ public final class PsRankMain {
                 if (step >= warmup) {
                     System.out.println("TIME " + n + " " + (step - warmup) + " " + ns);
                 }
+            }
+            if (reps == 0) {
+                return; // the JIT warm-up: nothing to report
             }
             System.out.println("BYTES " + n + " " + (server.bytesPushed() + server.bytesPulled() - bytesBefore) / reps);
             // Each step the owners average the workers' gradients of 1 (rows 1 each): every parameter moves by -lr.
