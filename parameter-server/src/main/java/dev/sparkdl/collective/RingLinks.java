@@ -1,6 +1,7 @@
 package dev.sparkdl.collective;
 
 import dev.sparkdl.codec.ChunkFlyweight;
+import dev.sparkdl.codec.MessageHeader;
 import dev.sparkdl.codec.HelloFlyweight;
 import dev.sparkdl.transport.Channels;
 import dev.sparkdl.transport.CollectiveContext;
@@ -9,7 +10,9 @@ import dev.sparkdl.transport.StorageCheck;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
+import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.protocol.DataHeaderFlyweight;
 import org.agrona.CloseHelper;
@@ -39,6 +42,7 @@ final class RingLinks implements AutoCloseable
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 30));
     private static final SecureRandom NONCES = new SecureRandom();
+    private static final long ABORT_OFFER_TIMEOUT_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     final int rank;
     final int worldSize;
@@ -113,6 +117,10 @@ final class RingLinks implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
+            if (null != links && ex instanceof CollectiveException failure)
+            {
+                links.tellNeighbours(failure, driver);
+            }
             CloseHelper.quietCloseAll(links, ipc, udp);
             throw ex;
         }
@@ -203,16 +211,25 @@ final class RingLinks implements AutoCloseable
         }
     }
 
+    /**
+     * Send a hello on each link and read the neighbours': a valid hello is accepted as soon as it arrives; a
+     * refusal is raised only once this rank's own hellos are out, so a refused rank still shows its hello to
+     * the other side, which then names it. An abort that follows an accepted hello (a neighbour that failed
+     * its own handshake, e.g. by refusing a forger) fails this rank with the neighbour's verdict at once,
+     * instead of leaving it to time out waiting for that neighbour.
+     */
     private void handshake(final PeerAuthenticator authenticator, final MediaDriverHandle driver,
         final long deadlineNs, final CollectiveContext ctx, final IdleStrategy idle)
     {
         final RingProxy proxy = new RingProxy(rank);
         final HelloReader reader = new HelloReader();
+        final AbortWatch aborts = new AbortWatch(new ChunkReceiver.AbortReader(peers));
         final byte[] dataProof = authenticator.proof(HelloFlyweight.LINK_DATA, rank, next.rank, worldSize, next.nonce);
         final byte[] controlProof =
             authenticator.proof(HelloFlyweight.LINK_CONTROL, rank, prev.rank, worldSize, prev.nonce);
         boolean dataHelloSent = false;
         boolean controlHelloSent = false;
+        CollectiveException refusal = null;
         final List<Image> images = new ArrayList<>();
         idle.reset();
         while (!dataHelloSent || !controlHelloSent || null == dataImage || null == controlImage)
@@ -231,32 +248,49 @@ final class RingLinks implements AutoCloseable
                 work += controlHelloSent ? 1 : 0;
             }
             images.clear();
-            // Judge the neighbours only once our own hellos are out, so that a refused rank (or a rank with the
-            // wrong secret) still shows its hello to the other side, which then names it.
-            if (dataHelloSent && controlHelloSent && null != ipcSubscription)
+            if (null != ipcSubscription)
             {
                 images.addAll(ipcSubscription.images());
             }
-            if (dataHelloSent && controlHelloSent && null != udpSubscription)
+            if (null != udpSubscription)
             {
                 images.addAll(udpSubscription.images());
             }
             work += driver.invokeDriver();
             for (final Image image : images)
             {
-                if (image != dataImage && image != controlImage && !reader.isRead(image))
+                if (image == dataImage || image == controlImage)
+                {
+                    // Peek behind an accepted hello for an abort; leave anything else (a fast neighbour's
+                    // first chunks) for the ring.
+                    work += aborts.scan(image, image == dataImage ? prev : next);
+                }
+                else if (!reader.isRead(image))
                 {
                     reader.reset();
                     if (image.poll(reader, 1) > 0)
                     {
                         work++;
                         reader.markRead(image);
-                        accept(image, reader, authenticator);
+                        final CollectiveException refused = accept(image, reader, authenticator);
+                        refusal = null == refusal ? refused : refusal;
                     }
                 }
             }
+            if (null != aborts.found)
+            {
+                throw aborts.found;
+            }
+            if (null != refusal && dataHelloSent && controlHelloSent)
+            {
+                throw refusal;
+            }
             if (0 == work)
             {
+                if (null != refusal && System.nanoTime() - deadlineNs > 0)
+                {
+                    throw refusal;
+                }
                 final PeerInfo awaited = awaitedPeer(dataHelloSent);
                 checkWait(rank, deadlineNs, ctx, handshakeState(dataHelloSent, controlHelloSent), awaited);
                 idle.idle();
@@ -268,12 +302,45 @@ final class RingLinks implements AutoCloseable
         }
     }
 
-    private void accept(final Image image, final HelloReader reader, final PeerAuthenticator authenticator)
+    /**
+     * Best effort, bounded: tell both neighbours why this rank leaves during the handshake, so that each
+     * fails with the same culprit instead of timing out waiting for this rank. Closing the publications
+     * afterwards lets the driver drain what was offered.
+     */
+    private void tellNeighbours(final CollectiveException failure, final MediaDriverHandle driver)
+    {
+        final RingProxy proxy = new RingProxy(rank);
+        for (final ExclusivePublication publication : new ExclusivePublication[]{dataPublication, controlPublication})
+        {
+            final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
+            while (null != publication && publication.isConnected() && System.nanoTime() - deadlineNs < 0)
+            {
+                final long result = proxy.offerAbort(publication, failure);
+                if (result > 0 || (result != Publication.BACK_PRESSURED && result != Publication.ADMIN_ACTION))
+                {
+                    break;
+                }
+                if (0 == driver.invokeDriver())
+                {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
+        while (driver.invokeDriver() > 0 && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** @return null when the image's hello is valid (the link is taken), else the refusal to raise. */
+    private CollectiveException accept(final Image image, final HelloReader reader,
+        final PeerAuthenticator authenticator)
     {
         final String source = image.sourceIdentity();
         if (!reader.isHello)
         {
-            throw new CollectiveException(AUTHENTICATION, CollectiveException.NO_RANK, source,
+            return new CollectiveException(AUTHENTICATION, CollectiveException.NO_RANK, source,
                 "refused a peer at " + source + " whose first message was not a hello");
         }
         final PeerInfo expected = reader.link == HelloFlyweight.LINK_DATA ? prev :
@@ -285,7 +352,7 @@ final class RingLinks implements AutoCloseable
         {
             final int claimed = reader.senderRank >= 0 && reader.senderRank < worldSize ? reader.senderRank :
                 CollectiveException.NO_RANK;
-            throw new CollectiveException(AUTHENTICATION, claimed,
+            return new CollectiveException(AUTHENTICATION, claimed,
                 claimed == CollectiveException.NO_RANK ? source : peers[claimed].endpoint,
                 "refused the peer claiming to be rank " + reader.senderRank + " (source " + source + ", link " +
                 reader.link + ") on rank " + rank + ": its hello does not prove the per-fit secret for this ring");
@@ -293,16 +360,15 @@ final class RingLinks implements AutoCloseable
         if (reader.link == HelloFlyweight.LINK_DATA && null == dataImage)
         {
             dataImage = image;
+            return null;
         }
-        else if (reader.link == HelloFlyweight.LINK_CONTROL && null == controlImage)
+        if (reader.link == HelloFlyweight.LINK_CONTROL && null == controlImage)
         {
             controlImage = image;
+            return null;
         }
-        else
-        {
-            throw new CollectiveException(AUTHENTICATION, expected.rank, expected.endpoint,
-                "a second hello for link " + reader.link + " from " + expected.describe());
-        }
+        return new CollectiveException(AUTHENTICATION, expected.rank, expected.endpoint,
+            "a second hello for link " + reader.link + " from " + expected.describe());
     }
 
     private String handshakeState(final boolean dataHelloSent, final boolean controlHelloSent)
@@ -345,6 +411,36 @@ final class RingLinks implements AutoCloseable
     public void close()
     {
         CloseHelper.quietCloseAll(dataPublication, controlPublication, ipcSubscription, udpSubscription);
+    }
+
+    /** Takes an abort from the head of an authenticated image; leaves any other message unread. */
+    private static final class AbortWatch implements ControlledFragmentHandler
+    {
+        private final ChunkReceiver.AbortReader abortReader;
+        private PeerInfo from;
+        CollectiveException found;
+
+        AbortWatch(final ChunkReceiver.AbortReader abortReader)
+        {
+            this.abortReader = abortReader;
+        }
+
+        int scan(final Image image, final PeerInfo from)
+        {
+            this.from = from;
+            return null == found ? image.controlledPoll(this, 1) : 0;
+        }
+
+        public Action onFragment(final org.agrona.DirectBuffer buffer, final int offset, final int length,
+            final io.aeron.logbuffer.Header header)
+        {
+            if (MessageHeader.typeOf(buffer, offset, length) != MessageHeader.TYPE_ABORT)
+            {
+                return Action.ABORT;
+            }
+            found = abortReader.read(buffer, offset, length, from);
+            return Action.COMMIT;
+        }
     }
 
     /** Reads one hello, copying its fields out (the term buffer is only valid inside the callback). */
