@@ -6,6 +6,7 @@
 #   benchmarks/run.sh ps [--sizes 1M,16M --ranks 2,4 --epochs 6 --train-limit 0 --target 0.85 ...]
 #                                                                     parameter server: push/pull, codecs, time to accuracy
 #   benchmarks/run.sh backends [--threads 1,2 --rounds 3 ...]          nd4j-native builds (generic, avx2, avx512, onednn)
+#   benchmarks/run.sh models [--models cnn,lstm --cnn-epochs 8 ...]   LeNet and row-by-row LSTM, 2 workers, full data
 #   benchmarks/run.sh scaling [--allreduce-csv FILE ...]               allreduce cost model fitted, projected to 1024 workers
 # JVM options: BENCH_JAVA_OPTS (default -Xmx6g).
 set -euo pipefail
@@ -19,9 +20,10 @@ case "$what" in
   arrow)         main=dev.sparkdl.bench.arrow.ArrowPathBenchmark ;;
   allreduce)     main=dev.sparkdl.bench.collective.AllreduceBenchmark ;;
   ps)            main=dev.sparkdl.bench.ps.ParameterServerBenchmark ;;
+  models)        main=dev.sparkdl.bench.e2e.ModelsBenchmark ;;
   backends)      main=dev.sparkdl.bench.e2e.BackendBenchmark ;;
   scaling)       main=dev.sparkdl.bench.scaling.ScalingProjection ;;
-  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|ps|backends|scaling] [options]" >&2; exit 2 ;;
+  *) echo "usage: benchmarks/run.sh [fashion-mnist|arrow|allreduce|ps|models|backends|scaling] [options]" >&2; exit 2 ;;
 esac
 
 if [ ! -f benchmarks/target/classpath.txt ] || [ -n "$(find benchmarks/src/main spark-dl/src/main \
