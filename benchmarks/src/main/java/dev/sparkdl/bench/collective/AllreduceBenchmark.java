@@ -46,10 +46,7 @@ import java.util.stream.IntStream;
  */
 public final class AllreduceBenchmark
 {
-    private static final String README = "benchmarks/README.md";
     private static final String DEFAULT_OUT = "benchmarks/results";
-    private static final String BEGIN = "<!-- allreduce-results:begin -->";
-    private static final String END = "<!-- allreduce-results:end -->";
 
     private AllreduceBenchmark()
     {
@@ -155,7 +152,8 @@ public final class AllreduceBenchmark
         System.out.print(md);
         if (out.equals(Path.of(DEFAULT_OUT)))
         {
-            updateReadme(md.toString());
+            dev.sparkdl.bench.report.ReadmeSection.replace(dev.sparkdl.bench.report.ReadmeSection.README, "allreduce",
+                md.toString());
         }
         System.exit(0);
     }
@@ -593,23 +591,6 @@ public final class AllreduceBenchmark
                 }
             }
         }
-    }
-
-    private static void updateReadme(final String table) throws IOException
-    {
-        final Path readme = Path.of(README);
-        if (!Files.isRegularFile(readme))
-        {
-            return;
-        }
-        final String text = Files.readString(readme);
-        final int begin = text.indexOf(BEGIN);
-        final int end = text.indexOf(END);
-        if (begin < 0 || end < begin)
-        {
-            return;
-        }
-        Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n" + table + text.substring(end));
     }
 
     private static double median(final List<Long> values)

@@ -20,8 +20,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * against the best single-process DL4J figure of the same run.
  */
 final class ResultsReport {
-    static final String BEGIN_MARKER = "<!-- fashion-mnist-results:begin -->";
-    static final String END_MARKER = "<!-- fashion-mnist-results:end -->";
 
     private final RunEnvironment environment;
     private final List<RunResult> results;
@@ -130,21 +128,10 @@ final class ResultsReport {
         return md.toString();
     }
 
-    /** Replaces the text between the result markers of {@code readme}, appending the markers if absent. */
     /** Replaces this result's section of the README (one per {@code resultName}: the MLP and CNN keep their own). */
     void updateReadme(Path readme, String chartFile, String resultName) throws IOException {
-        String beginMarker = "fashion-mnist-mlp".equals(resultName) ? BEGIN_MARKER : "<!-- " + resultName + "-results:begin -->";
-        String endMarker = "fashion-mnist-mlp".equals(resultName) ? END_MARKER : "<!-- " + resultName + "-results:end -->";
-        String section = beginMarker + "\n" + markdown(chartFile) + endMarker;
-        String text = Files.exists(readme) ? Files.readString(readme) : "";
-        int begin = text.indexOf(beginMarker);
-        int end = text.indexOf(endMarker);
-        if (begin >= 0 && end > begin) {
-            text = text.substring(0, begin) + section + text.substring(end + endMarker.length());
-        } else {
-            text = text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "\n" + section + "\n";
-        }
-        Files.writeString(readme, text);
+        String section = "fashion-mnist-mlp".equals(resultName) ? "fashion-mnist" : resultName;
+        dev.sparkdl.bench.report.ReadmeSection.replace(readme, section, markdown(chartFile));
     }
 
     private static Object finiteOrNull(double value) {

@@ -43,9 +43,6 @@ import dev.sparkdl.train.TrainingPlan;
  * results section of {@code benchmarks/README.md}.
  */
 public final class ParameterServerBenchmark {
-    private static final String README = "benchmarks/README.md";
-    private static final String BEGIN = "<!-- ps-results:begin -->";
-    private static final String END = "<!-- ps-results:end -->";
     private static final String USAGE = "usage: benchmarks/run.sh ps [--sizes 1M,16M] [--ranks 2,4] [--warmup 2] "
             + "[--reps 5] [--jit-warmup 200] [--workers 2] [--epochs 6] [--batch-size 128] [--train-limit 0] [--test-limit 0] "
             + "[--staleness 2] [--threshold 1e-3] [--topk 10000] [--target 0.85] [--out benchmarks/results] [--throughput-only true]";
@@ -206,7 +203,8 @@ public final class ParameterServerBenchmark {
         Files.writeString(out.resolve("ps.md"), header + md);
         System.out.println();
         System.out.print(header + md);
-        updateReadme(header + md);
+        dev.sparkdl.bench.report.ReadmeSection.replace(dev.sparkdl.bench.report.ReadmeSection.README, "ps",
+                header + md);
         System.exit(0);
     }
 
@@ -272,15 +270,5 @@ public final class ParameterServerBenchmark {
 
     private static String label(long floats) {
         return floats % (1 << 20) == 0 ? (floats >> 20) + "M" : Long.toString(floats);
-    }
-
-    private static void updateReadme(String section) throws java.io.IOException {
-        Path readme = Path.of(README);
-        String text = Files.exists(readme) ? Files.readString(readme) : "";
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        if (begin >= 0 && end > begin) {
-            Files.writeString(readme, text.substring(0, begin + BEGIN.length()) + "\n" + section + text.substring(end));
-        }
     }
 }
