@@ -36,6 +36,8 @@ public final class BarrierTrainer {
     private static final String DEFAULT_EXCHANGE_TIMEOUT = "120s";
     /** Spark's job property (SparkContext.SPARK_JOB_INTERRUPT_ON_CANCEL): kills interrupt task threads. */
     static final String INTERRUPT_ON_CANCEL_PROPERTY = "spark.job.interruptOnCancel";
+    /** How long a failed attempt waits for its interrupted ranks to end. */
+    private static final long RANKS_END_TIMEOUT_MS = 30_000;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BarrierTrainer.class);
 
     private BarrierTrainer() {
@@ -76,6 +78,7 @@ public final class BarrierTrainer {
                 // Spark's SparkException is checked in Java's eyes but thrown undeclared from Scala.
                 String first = watch.firstFailure();
                 failures.add("attempt " + attempt + ": " + (first != null ? first : firstLine(e)));
+                awaitRanksEnded(watch, attempt);
                 if (attempt >= options.maxAttempts() || !retryable(e) || (first != null && deterministic(first))) {
                     if (attempt == 1) {
                         throw e;
@@ -90,6 +93,23 @@ public final class BarrierTrainer {
                 sc.setLocalProperty(FailureWatch.GROUP_PROPERTY, previousGroup);
                 sc.setLocalProperty(INTERRUPT_ON_CANCEL_PROPERTY, previousInterrupt);
             }
+        }
+    }
+
+    /**
+     * Returns only when the failed attempt's other ranks have ended (interrupted by Spark, they release
+     * their slots, ports, Aeron and Arrow resources within moments), so that neither a retry nor the
+     * caller's next job competes with them; a rank that does not end within the deadline is logged.
+     */
+    private static void awaitRanksEnded(FailureWatch watch, int attempt) {
+        try {
+            int running = watch.awaitTasksEnded(RANKS_END_TIMEOUT_MS);
+            if (running > 0) {
+                LOG.warn("spark-dl fit attempt {}: {} rank(s) still running {} s after the failure; going on without "
+                        + "them", attempt, running, RANKS_END_TIMEOUT_MS / 1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

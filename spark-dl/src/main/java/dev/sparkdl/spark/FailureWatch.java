@@ -11,11 +11,14 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 
 /**
  * Records why the ranks of one attempt failed. Spark's job error carries only its most recent task
  * failure, which in a barrier stage is usually a survivor complaining that its peer vanished; the
- * rank that failed FIRST says what actually went wrong.
+ * rank that failed FIRST says what actually went wrong. It also tracks the attempt's running tasks: Spark
+ * fails the job as soon as one rank fails, while the other ranks are still being interrupted and are
+ * releasing their slots, ports and Aeron and Arrow resources.
  */
 final class FailureWatch extends SparkListener implements AutoCloseable {
     static final String GROUP_PROPERTY = "spark.jobGroup.id";
@@ -28,6 +31,7 @@ final class FailureWatch extends SparkListener implements AutoCloseable {
     private final String group;
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     private final List<Failure> failures = new CopyOnWriteArrayList<>();
+    private final Set<Long> runningTasks = ConcurrentHashMap.newKeySet();
 
     FailureWatch(SparkContext sc, String group) {
         this.sc = sc;
@@ -43,7 +47,15 @@ final class FailureWatch extends SparkListener implements AutoCloseable {
     }
 
     @Override
+    public void onTaskStart(SparkListenerTaskStart event) {
+        if (stages.contains(event.stageId())) {
+            runningTasks.add(event.taskInfo().taskId());
+        }
+    }
+
+    @Override
     public void onTaskEnd(SparkListenerTaskEnd event) {
+        runningTasks.remove(event.taskInfo().taskId());
         if (stages.contains(event.stageId()) && event.reason() instanceof ExceptionFailure failure) {
             failures.add(new Failure(event.taskInfo().finishTime(), event.taskInfo().index(),
                     failure.className() + ": " + failure.description()));
@@ -69,6 +81,21 @@ final class FailureWatch extends SparkListener implements AutoCloseable {
                 .min(Comparator.comparing((Failure f) -> f.what().contains("PEER_GONE"))
                         .thenComparingLong(Failure::finishTime))
                 .map(f -> "rank " + f.rank() + " failed first: " + f.what()).orElse(null);
+    }
+
+    /**
+     * Waits until every task this attempt started has ended (its rank has let go of its slot and
+     * resources), at most {@code timeoutMs}; call after {@link #firstFailure()}, by which time the
+     * listener bus has delivered the task starts that preceded the failure.
+     *
+     * @return how many tasks were still running at the deadline (0 when all ended).
+     */
+    int awaitTasksEnded(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (!runningTasks.isEmpty() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        return runningTasks.size();
     }
 
     @Override
