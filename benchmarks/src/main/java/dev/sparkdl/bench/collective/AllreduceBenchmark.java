@@ -80,6 +80,7 @@ public final class AllreduceBenchmark
         final Map<Long, Double> memcpyNs = memcpy(sizes, warmup, reps);
         final Map<Long, Double> tcpNs = tcpStream(sizesCsv, warmup, reps, childTimeoutMs);
         final Map<Long, double[]> udp = udpStream(sizesCsv, warmup, reps, childTimeoutMs);
+        final Map<Long, Double> tcpBothWaysNs = tcpBothWays(sizesCsv, warmup, reps, childTimeoutMs);
 
         final List<String[]> rows = new ArrayList<>();
         for (final int n : rankCounts)
@@ -103,12 +104,14 @@ public final class AllreduceBenchmark
                 final double tcpBw = bytes / tcpNs.get(floats);
                 final double udpBw = udp.get(floats)[0];
                 final double socketBound = Math.max(tcpBw, udpBw);
+                final double bothWaysBw = bytes / tcpBothWaysNs.get(floats);
                 rows.add(new String[]{
                     Integer.toString(n), label(floats), Long.toString((long)bytes),
                     f(ring / 1e6), f(algbw), f(busbw), f(callerCpu / 1e6), f(driverCpu / 1e6),
                     compare ? f(compareNs.get(floats)[0] / 1e6) : "-",
                     f(tree / 1e6), f(tree / ring), f(allGather / 1e6), f(allGather / ring),
-                    f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound)});
+                    f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound),
+                    f(bothWaysBw), f(busbw / bothWaysBw)});
                 System.out.printf(Locale.ROOT, "RESULT ranks=%d floats=%s ring_ms=%.2f algbw=%.3f busbw=%.3f " +
                     "tree_ms=%.2f speedup=%.2f allGather_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f udp=%.3f " +
                     "busbw/bound=%.2f%n", n, label(floats), ring / 1e6, algbw, busbw, tree / 1e6, tree / ring,
@@ -121,7 +124,8 @@ public final class AllreduceBenchmark
         final String[] header = {"ranks", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
             "caller CPU ms", "driver CPU ms",
             "allreduce ms, " + compareThreading + " driver", "treeAggregate ms", "x treeAggregate", "allGather ms", "x allGather", "memcpy GB/s", "TCP GB/s",
-            "UDP GB/s", "UDP loss %", "busbw / socket bound"};
+            "UDP GB/s", "UDP loss %", "busbw / socket bound", "TCP both ways GB/s per direction",
+            "busbw / both-ways bound"};
         Files.createDirectories(out);
         final StringBuilder csv = new StringBuilder(String.join(",", header).replace(" ", "_")
             .replace("/", "per").replace("%", "pct") + ",load_start,load_end\n");
@@ -140,7 +144,8 @@ public final class AllreduceBenchmark
             .append(" sums of 256K floats for the JIT); M = 2^20 floats; GB/s = 10^9 bytes/s; CPU ms = per sum and ")
             .append("rank (most loaded rank, median): the thread calling `sum`, and the media driver's and Aeron ")
             .append("client's threads; x = that time / allreduce time; socket bound = the faster of the TCP and ")
-            .append("UDP streams.\n\n");
+            .append("UDP streams (one direction, a core per side); both-ways bound = two TCP streams in opposite ")
+            .append("directions at once, the slower direction (what a 2-rank ring asks of the 2 cores).\n\n");
         md.append("| ").append(String.join(" | ", header)).append(" |\n|");
         md.append("---|".repeat(header.length)).append('\n');
         for (final String[] row : rows)
@@ -411,6 +416,39 @@ public final class AllreduceBenchmark
         final Map<Long, Double> medians = new HashMap<>();
         bySize.forEach((size, list) -> medians.put(size, median(list)));
         return medians;
+    }
+
+    /**
+     * Two TCP streams in opposite directions at the same time (four JVMs): per rep the slower of the two
+     * senders' times. A ring rank sends and receives at once, so on 2 cores this, not the one-way stream, is
+     * the kernel's share of the bound.
+     */
+    private static Map<Long, Double> tcpBothWays(final String sizesCsv, final int warmup, final int reps,
+        final long timeoutMs) throws Exception
+    {
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try
+        {
+            final List<java.util.concurrent.Future<List<String[]>>> directions = new ArrayList<>();
+            for (final String name : List.of("tcp-a", "tcp-b"))
+            {
+                directions.add(pool.submit(() -> streamPair(name, TcpStreamMain.class, sizesCsv, warmup, reps,
+                    timeoutMs)));
+            }
+            final Map<String, Long> slower = new HashMap<>();
+            for (final java.util.concurrent.Future<List<String[]>> direction : directions)
+            {
+                for (final String[] t : direction.get(timeoutMs + 60_000, TimeUnit.MILLISECONDS))
+                {
+                    slower.merge(t[0] + " " + t[1], Long.parseLong(t[2]), Math::max);
+                }
+            }
+            return mediansBySize(slower);
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
     }
 
     /** @return per size {delivered GB/s (median), fraction of datagrams lost over all reps}. */
