@@ -48,6 +48,16 @@ final class SequenceWriter implements FeatureWriter {
         return steps;
     }
 
+    /** The time steps of an external value (checked as {@link #width(Object)} checks them). */
+    int steps(Object value) {
+        return steps(ExternalArrays.length(value));
+    }
+
+    /** The time steps of an internal value. */
+    int steps(InternalRow row, int ordinal) {
+        return steps(row.getArray(ordinal).numElements());
+    }
+
     /** The width of a sequence whose first step holds {@code firstStepWidth} features. */
     private int width(int firstStepWidth) {
         if (knownStepWidth > 0 && firstStepWidth != knownStepWidth) {
