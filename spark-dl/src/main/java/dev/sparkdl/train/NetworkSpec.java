@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
@@ -67,8 +68,20 @@ public final class NetworkSpec implements Serializable {
         return MultiLayerConfiguration.fromJson(json);
     }
 
+    /**
+     * The graph's configuration. An {@code RnnOutputLayer} whose data format was never set (a graph
+     * built without {@code setInputTypes}) gets NCW, the {@code [rows, features, steps]} layout
+     * spark-dl feeds: DL4J's backprop misreads a null format as NWC.
+     */
     public ComputationGraphConfiguration graph() {
-        return ComputationGraphConfiguration.fromJson(json);
+        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(json);
+        for (GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof LayerVertex layer && layer.getLayerConf().getLayer() instanceof RnnOutputLayer output
+                    && output.getRnnDataFormat() == null) {
+                output.setRnnDataFormat(RNNFormat.NCW);
+            }
+        }
+        return conf;
     }
 
     /** The flat feature width the network reads, when the configuration states it. */
