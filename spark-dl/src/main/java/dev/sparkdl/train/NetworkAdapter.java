@@ -159,6 +159,8 @@ public abstract sealed class NetworkAdapter {
             net.setLabels(target[0]);
             net.setLayerMaskArrays(single(masks), target[1]);
             net.computeGradientAndScore();
+            // The masks are this minibatch's: a later output() on other rows must not see them.
+            net.clearLayerMaskArrays();
             return net.score();
         }
 
@@ -249,6 +251,7 @@ public abstract sealed class NetworkAdapter {
             graph.setLabels(target[0]);
             graph.setLayerMaskArrays(masks, target[1] == null ? null : new INDArray[] {target[1]});
             graph.computeGradientAndScore();
+            graph.clearLayerMaskArrays();
             return graph.score();
         }
 

@@ -97,8 +97,8 @@ class ManyToManyTest {
     @Test
     void shouldTagEveryStepWellAboveChanceWithTwoWorkersInAllreduceMode() {
         DL4JClassificationModel model = new DL4JClassifier().setNetwork(tagger()).setLabelCol("tags")
-                .setTrainingMode("allreduce").setNumWorkers(2).setEpochs(12).setBatchSize(32)
-                .setValidationFraction(0.2).fit(tagged(400, 1));
+                .setTrainingMode("allreduce").setNumWorkers(2).setEpochs(5).setBatchSize(32)
+                .setValidationFraction(0.2).fit(tagged(300, 1));
         assertTrue(model.perStepOutput());
         Dataset<Row> scored = model.transform(tagged(150, 2));
         StructType schema = scored.schema();
