@@ -229,6 +229,30 @@ class ManyToManyTest {
     }
 
     @Test
+    void shouldRegressOneTargetPerStepIntoAnArrayOfDoubles() {
+        StructType schema = new StructType().add("features", STEPS, true)
+                .add("y", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            List<float[]> sequence = new ArrayList<>();
+            double[] y = new double[1 + i % 4];
+            for (int s = 0; s < y.length; s++) {
+                sequence.add(new float[] {i, s});
+                y[s] = i - s;
+            }
+            rows.add(RowFactory.create(sequence, y));
+        }
+        Dataset<Row> data = TestSpark.session().createDataFrame(rows, schema);
+        DL4JRegressionModel model = new DL4JRegressor().setNetwork(stepRegressor(1)).setLabelCol("y")
+                .setNumWorkers(1).setEpochs(1).fit(data);
+        Dataset<Row> scored = model.transform(data);
+        assertEquals(DataTypes.createArrayType(DataTypes.DoubleType, false), scored.schema().apply("prediction").dataType());
+        for (Row row : scored.select("y", "prediction").collectAsList()) {
+            assertEquals(row.getList(0).size(), row.getList(1).size(), "one prediction per real step");
+        }
+    }
+
+    @Test
     void shouldRegressTwoTargetsPerStepWithAComputationGraph() {
         StructType schema = new StructType().add("features", STEPS, true)
                 .add("y", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType, false), false), true);

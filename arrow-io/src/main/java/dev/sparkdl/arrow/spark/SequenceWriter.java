@@ -39,6 +39,11 @@ final class SequenceWriter implements FeatureWriter {
     }
 
     private int steps(int steps) {
+        return checkedSteps(steps, maxSteps);
+    }
+
+    /** {@code steps}, checked to be a sequence of 1 to {@code maxSteps} steps (features or per-step labels). */
+    static int checkedSteps(int steps, int maxSteps) {
         if (steps == 0) {
             throw new BadValue("empty sequence");
         }

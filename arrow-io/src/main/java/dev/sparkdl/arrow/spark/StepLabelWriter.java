@@ -62,13 +62,7 @@ final class StepLabelWriter implements LabelWriter {
     }
 
     private int steps(int steps) {
-        if (steps == 0) {
-            throw new BadValue("no time steps");
-        }
-        if (steps > maxSteps) {
-            throw new BadValue(steps + " steps, longer than the maximum sequence length " + maxSteps);
-        }
-        return steps;
+        return SequenceWriter.checkedSteps(steps, maxSteps);
     }
 
     @Override
