@@ -62,14 +62,15 @@ public final class Nd4jViews {
         return floatMatrix(values.getDataBuffer(), (long) fromRow * width * Float.BYTES, rows, width);
     }
 
-    /** The labels of rows {@code [fromRow, fromRow + rows)} as a {@code [rows x 1]} view. */
+    /** The labels of rows {@code [fromRow, fromRow + rows)} as a {@code [rows x labelWidth]} view. */
     public static INDArray labels(VectorSchemaRoot batch, int fromRow, int rows) {
         checkRows(batch, fromRow, rows);
         Float4Vector labels = TrainingSchema.labelsOrNull(batch);
         if (labels == null) {
             throw new IllegalArgumentException("batch has no " + TrainingSchema.LABEL + " column");
         }
-        return floatMatrix(labels.getDataBuffer(), (long) fromRow * Float.BYTES, rows, 1);
+        int width = TrainingSchema.labelWidth(batch);
+        return floatMatrix(labels.getDataBuffer(), (long) fromRow * width * Float.BYTES, rows, width);
     }
 
     private static long checkedCount(ArrowBuf buf, long byteOffset, long rows, long cols, int elementBytes) {

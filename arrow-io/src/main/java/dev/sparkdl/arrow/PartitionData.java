@@ -27,7 +27,8 @@ public final class PartitionData implements AutoCloseable {
     private final SpillFile spill;
     private final MappedBatches mapped;
     private final int width;
-    private final boolean hasLabels;
+    /** Label values per row: 1, or one per time step of a sequence; 0 without labels. */
+    private final int labelWidth;
     /** Row index of the first row of each batch, plus the total at the end. */
     private final long[] batchStarts;
     /** Data addresses per batch, resolved once so gathers do no lookups per row. */
@@ -40,7 +41,7 @@ public final class PartitionData implements AutoCloseable {
         this.mapped = mapped;
         List<VectorSchemaRoot> batches = batches();
         this.width = batches.isEmpty() ? width : TrainingSchema.width(batches.get(0));
-        this.hasLabels = !batches.isEmpty() && TrainingSchema.labelsOrNull(batches.get(0)) != null;
+        this.labelWidth = batches.isEmpty() ? 0 : TrainingSchema.labelWidth(batches.get(0));
         this.batchStarts = new long[batches.size() + 1];
         this.featureAddresses = new long[batches.size()];
         this.labelAddresses = new long[batches.size()];
@@ -96,7 +97,12 @@ public final class PartitionData implements AutoCloseable {
     }
 
     public boolean hasLabels() {
-        return hasLabels;
+        return labelWidth > 0;
+    }
+
+    /** Label values per row (one per time step for per-step labels), 0 without labels. */
+    public int labelWidth() {
+        return labelWidth;
     }
 
     /** The spill file, or null for an empty partition; it exists until {@link #close()}. */

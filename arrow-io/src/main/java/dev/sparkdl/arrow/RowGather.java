@@ -13,6 +13,7 @@ public final class RowGather implements AutoCloseable {
     private final PartitionData data;
     private final int maxRows;
     private final long rowBytes;
+    private final long labelBytes;
     private ArrowBuf features;
     private ArrowBuf labels;
 
@@ -20,6 +21,7 @@ public final class RowGather implements AutoCloseable {
         this.data = data;
         this.maxRows = maxRows;
         this.rowBytes = (long) data.numFeatures() * Float.BYTES;
+        this.labelBytes = (long) data.labelWidth() * Float.BYTES;
     }
 
     /** Rows {@code rows[0..count)}, in that order. */
@@ -43,7 +45,7 @@ public final class RowGather implements AutoCloseable {
         }
         if (features == null) {
             features = data.allocator().buffer(Math.max(1, maxRows * rowBytes));
-            labels = data.allocator().buffer(Math.max(1, (long) maxRows * Float.BYTES));
+            labels = data.allocator().buffer(Math.max(1, maxRows * labelBytes));
         }
         long featureDst = features.memoryAddress();
         long labelDst = labels.memoryAddress();
@@ -58,12 +60,12 @@ public final class RowGather implements AutoCloseable {
             MemoryUtil.UNSAFE.copyMemory(data.featureAddress(batch) + local * rowBytes,
                 featureDst + i * rowBytes, rowBytes);
             if (data.hasLabels()) {
-                MemoryUtil.UNSAFE.putFloat(labelDst + (long) i * Float.BYTES,
-                    MemoryUtil.UNSAFE.getFloat(data.labelAddress(batch) + local * Float.BYTES));
+                MemoryUtil.UNSAFE.copyMemory(data.labelAddress(batch) + local * labelBytes, labelDst + i * labelBytes,
+                    labelBytes);
             }
         }
         INDArray x = Nd4jViews.floatMatrix(features, 0, count, data.numFeatures());
-        INDArray y = data.hasLabels() ? Nd4jViews.floatMatrix(labels, 0, count, 1) : null;
+        INDArray y = data.hasLabels() ? Nd4jViews.floatMatrix(labels, 0, count, data.labelWidth()) : null;
         return new MiniBatch(x, y);
     }
 

@@ -16,7 +16,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * The layout of a training batch: {@code features: FixedSizeList<Float4>[width]} (the values
  * of row {@code r} are floats {@code r*width .. r*width+width-1} of the child's data buffer, so
- * the whole column is one row-major matrix) and, optionally, {@code label: Float4}.
+ * the whole column is one row-major matrix) and, optionally, the label: {@code label: Float4}
+ * for one value per row, or {@code label: FixedSizeList<Float4>[labelWidth]} for several (one
+ * per time step of a sequence), again one row-major matrix.
  */
 public final class TrainingSchema {
     public static final String FEATURES = "features";
@@ -26,17 +28,29 @@ public final class TrainingSchema {
     private TrainingSchema() {
     }
 
-    /** The schema for {@code width} features, with a label column when {@code withLabel}. */
+    /** The schema for {@code width} features, with a one-value label column when {@code withLabel}. */
     public static Schema schema(int width, boolean withLabel) {
-        if (width <= 0) {
-            throw new IllegalArgumentException("feature width must be positive: " + width);
+        return schema(width, withLabel ? 1 : 0);
+    }
+
+    /** The schema for {@code width} features and {@code labelWidth} label values per row (0: no label). */
+    public static Schema schema(int width, int labelWidth) {
+        if (width <= 0 || labelWidth < 0) {
+            throw new IllegalArgumentException("feature width must be positive and label width not negative: "
+                + width + ", " + labelWidth);
         }
+        Field features = floatList(FEATURES, width);
+        if (labelWidth == 0) {
+            return new Schema(List.of(features));
+        }
+        Field label = labelWidth == 1 ? new Field(LABEL, FieldType.notNullable(FLOAT4), null)
+            : floatList(LABEL, labelWidth);
+        return new Schema(List.of(features, label));
+    }
+
+    private static Field floatList(String name, int width) {
         Field element = new Field("element", FieldType.notNullable(FLOAT4), null);
-        Field features = new Field(FEATURES, FieldType.notNullable(new ArrowType.FixedSizeList(width)),
-            List.of(element));
-        return withLabel
-            ? new Schema(List.of(features, new Field(LABEL, FieldType.notNullable(FLOAT4), null)))
-            : new Schema(List.of(features));
+        return new Field(name, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(element));
     }
 
     /** The feature width of a root with this layout, checking the layout on the way. */
@@ -53,14 +67,35 @@ public final class TrainingSchema {
         return list;
     }
 
-    /** The label vector, or null when the batch has none (inference input). */
+    /**
+     * The label values, row-major ({@link #labelWidth} per row), or null when the batch has none
+     * (inference input).
+     */
     public static Float4Vector labelsOrNull(VectorSchemaRoot root) {
-        FieldVector v = root.getSchema().getFields().stream().anyMatch(f -> f.getName().equals(LABEL))
-            ? root.getVector(LABEL) : null;
+        FieldVector v = labelVectorOrNull(root);
+        if (v instanceof FixedSizeListVector list && list.getDataVector() instanceof Float4Vector values) {
+            return values;
+        }
         if (v != null && !(v instanceof Float4Vector)) {
-            throw new IllegalArgumentException("expected " + LABEL + ": Float4 in " + root.getSchema());
+            throw new IllegalArgumentException("expected " + LABEL + ": Float4 or FixedSizeList<Float4> in "
+                + root.getSchema());
         }
         return (Float4Vector) v;
+    }
+
+    /** Label values per row: 1 for {@code label: Float4}, the list size for a list, 0 without a label. */
+    public static int labelWidth(VectorSchemaRoot root) {
+        FieldVector v = labelVectorOrNull(root);
+        if (v == null) {
+            return 0;
+        }
+        labelsOrNull(root);
+        return v instanceof FixedSizeListVector list ? list.getListSize() : 1;
+    }
+
+    private static FieldVector labelVectorOrNull(VectorSchemaRoot root) {
+        return root.getSchema().getFields().stream().anyMatch(f -> f.getName().equals(LABEL))
+            ? root.getVector(LABEL) : null;
     }
 
     /** The float data of the feature column, row-major. */
@@ -73,23 +108,33 @@ public final class TrainingSchema {
      * the data buffers directly and the batch never holds nulls.
      */
     public static VectorSchemaRoot allocate(BufferAllocator allocator, int width, boolean withLabel, int rows) {
-        VectorSchemaRoot root = VectorSchemaRoot.create(schema(width, withLabel), allocator);
+        return allocate(allocator, width, withLabel ? 1 : 0, rows);
+    }
+
+    /** As {@link #allocate(BufferAllocator, int, boolean, int)} with {@code labelWidth} label values per row. */
+    public static VectorSchemaRoot allocate(BufferAllocator allocator, int width, int labelWidth, int rows) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema(width, labelWidth), allocator);
         try {
-            FixedSizeListVector features = features(root);
-            features.setInitialCapacity(rows);
-            features.allocateNew();
-            markAllValid(features.getValidityBuffer(), rows);
-            markAllValid(features.getDataVector().getValidityBuffer(), (long) rows * width);
-            Float4Vector labels = labelsOrNull(root);
-            if (labels != null) {
-                labels.allocateNew(rows);
-                markAllValid(labels.getValidityBuffer(), rows);
+            allocateList(features(root), width, rows);
+            FieldVector labels = labelVectorOrNull(root);
+            if (labels instanceof FixedSizeListVector list) {
+                allocateList(list, labelWidth, rows);
+            } else if (labels instanceof Float4Vector values) {
+                values.allocateNew(rows);
+                markAllValid(values.getValidityBuffer(), rows);
             }
             return root;
         } catch (RuntimeException e) {
             root.close();
             throw e;
         }
+    }
+
+    private static void allocateList(FixedSizeListVector list, int width, int rows) {
+        list.setInitialCapacity(rows);
+        list.allocateNew();
+        markAllValid(list.getValidityBuffer(), rows);
+        markAllValid(list.getDataVector().getValidityBuffer(), (long) rows * width);
     }
 
     private static void markAllValid(org.apache.arrow.memory.ArrowBuf validity, long count) {

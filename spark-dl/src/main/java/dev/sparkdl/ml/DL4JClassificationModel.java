@@ -2,7 +2,6 @@ package dev.sparkdl.ml;
 
 import java.util.List;
 
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
@@ -15,6 +14,11 @@ import dev.sparkdl.train.TrainedNetwork;
 /**
  * A trained DL4J classifier. {@code transform} appends rawPrediction (log-probabilities),
  * probability and prediction, so MLlib's classification evaluators work on its output.
+ *
+ * <p>A many-to-many recurrent network (ending in an {@code RnnOutputLayer}) predicts at every time
+ * step: the columns are then {@code array<vector>}, {@code array<vector>} and {@code array<double>}
+ * with one element per real step of the row's sequence (padding dropped), step order kept.
+ * {@code explode} or {@code arrays_zip} them with the label array to evaluate per step.
  */
 public final class DL4JClassificationModel extends DL4JModel<DL4JClassificationModel>
         implements HasProbabilityCol, HasRawPredictionCol {
@@ -80,9 +84,8 @@ public final class DL4JClassificationModel extends DL4JModel<DL4JClassificationM
 
     @Override
     protected StructType appendOutputs(StructType schema) {
-        StructType out = SchemaChecks.append(schema, getRawPredictionCol(), SQLDataTypes.VectorType());
-        out = SchemaChecks.append(out, getProbabilityCol(), SQLDataTypes.VectorType());
-        return SchemaChecks.appendPrediction(out, getPredictionCol());
+        return SchemaChecks.appendClassifierOutputs(schema, getRawPredictionCol(), getProbabilityCol(),
+                getPredictionCol(), perStepOutput());
     }
 
     @Override

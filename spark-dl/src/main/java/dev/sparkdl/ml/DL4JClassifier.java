@@ -2,7 +2,6 @@ package dev.sparkdl.ml;
 
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.NominalAttribute;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -10,13 +9,17 @@ import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.types.StructType;
 
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
 import dev.sparkdl.train.NetworkSpec;
 
 /**
  * Trains a DL4J network as a classifier across the executors. The network's output width is the
- * number of classes; labels are class indices 0..k-1.
+ * number of classes; labels are class indices 0..k-1. A recurrent network ending in an
+ * {@code RnnOutputLayer} (many-to-many, e.g. tagging) takes one class index per time step: the label
+ * column is then {@code array<int>} or {@code array<double>} as long as each row's feature sequence
+ * (padding steps are masked out of the loss), and the model predicts per step.
  *
  * <pre>{@code
  * DL4JClassificationModel model = new DL4JClassifier()
@@ -72,18 +75,25 @@ public final class DL4JClassifier extends DL4JEstimator<DL4JClassificationModel,
     }
 
     @Override
-    protected StructType appendOutputs(StructType schema) {
-        StructType out = SchemaChecks.append(schema, getRawPredictionCol(), SQLDataTypes.VectorType());
-        out = SchemaChecks.append(out, getProbabilityCol(), SQLDataTypes.VectorType());
-        return SchemaChecks.appendPrediction(out, getPredictionCol());
+    protected StructType appendOutputs(StructType schema, NetworkSpec spec) {
+        return SchemaChecks.appendClassifierOutputs(schema, getRawPredictionCol(), getProbabilityCol(),
+                getPredictionCol(), spec.perStepOutput());
     }
 
     @Override
-    protected LabelEncoder labelEncoder(StructType schema, NetworkSpec spec) {
+    protected boolean labelsMayBeVectors() {
+        return false;
+    }
+
+    @Override
+    protected LabelEncoder labelEncoder(StructType schema, NetworkSpec spec, FeatureColumn features) {
         int numClasses = Math.toIntExact(spec.outputWidth());
         if (numClasses < 2) {
             throw new IllegalArgumentException("network: a classifier needs an output layer with one unit per "
                     + "class (at least 2); this network's output width is " + numClasses);
+        }
+        if (spec.perStepOutput()) {
+            return LabelEncoder.stepClassification(getLabelCol(), numClasses, labelSteps(features));
         }
         Attribute attribute = Attribute.fromStructField(schema.apply(getLabelCol()));
         if (attribute instanceof NominalAttribute nominal && nominal.getNumValues().isDefined()) {

@@ -430,19 +430,39 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
     @Override
     public StructType transformSchema(StructType schema) {
         SchemaChecks.requireFeatures(schema, inputColumns(), this);
-        SchemaChecks.requireNumeric(schema, getLabelCol(), "label");
         if (!isDefined(network)) {
             throw new IllegalArgumentException("network: no network configuration was set (use setNetwork)");
         }
+        NetworkSpec spec = NetworkSpec.fromJson(getNetwork());
+        SchemaChecks.requireLabel(schema, getLabelCol(), spec.perStepOutput(), labelsMayBeVectors());
         exchangeSettings();
-        return appendOutputs(schema);
+        return appendOutputs(schema, spec);
     }
 
-    /** The model's output columns appended to {@code schema}. */
-    protected abstract StructType appendOutputs(StructType schema);
+    /** The model's output columns appended to {@code schema}, as {@code spec}'s network predicts them. */
+    protected abstract StructType appendOutputs(StructType schema, NetworkSpec spec);
 
-    /** The label encoder for this kind of estimator, after checking it against the network. */
-    protected abstract LabelEncoder labelEncoder(StructType schema, NetworkSpec spec);
+    /** Whether a per-time-step label may hold several targets per step ({@code array<array<double>>}). */
+    protected abstract boolean labelsMayBeVectors();
+
+    /**
+     * The label encoder for this kind of estimator, after checking it against the network; per-step
+     * labels (a network ending in an {@code RnnOutputLayer}) take their steps from {@code features}.
+     */
+    protected abstract LabelEncoder labelEncoder(StructType schema, NetworkSpec spec, FeatureColumn features);
+
+    /**
+     * The padded time steps of per-step labels: those of the features, which must be a sequence
+     * (the features mask then masks the labels).
+     */
+    protected final int labelSteps(FeatureColumn features) {
+        if (!(features.layout() instanceof InputLayout.Sequence sequence)) {
+            throw new IllegalArgumentException("network: its output layer is an RnnOutputLayer, which predicts at "
+                    + "every time step, but the features " + features.columns() + " are not a sequence; give an "
+                    + "array<array<float>> column (see maxSequenceLength) or set sequenceLength");
+        }
+        return sequence.steps();
+    }
 
     protected abstract M createModel(String uid, TrainingResult result, int numFeatures, LabelEncoder labels);
 
@@ -453,7 +473,7 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         Dataset<Row> selected = selectColumns(dataset);
         boolean validating = List.of(selected.columns()).contains(VALIDATION_FLAG);
         FeatureColumn features = featureColumn(selected, spec);
-        LabelEncoder labels = labelEncoder(selected.schema(), spec);
+        LabelEncoder labels = labelEncoder(selected.schema(), spec, features);
         JavaRDD<Row> rows = selected.toJavaRDD();
         DataValidator.Counts counts = DataValidator.validate(rows, selected.schema(), features, labels,
                 validating ? selected.schema().fieldIndex(VALIDATION_FLAG) : -1);
@@ -536,7 +556,10 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
         return new FeatureColumn(column, width, maxSteps, layout);
     }
 
-    /** {@code featuresCols}: one flat input of the graph per column, in order, each as wide as its first value. */
+    /**
+     * {@code featuresCols}: one flat input of the graph per column, in order, each as wide as its first
+     * value, which must be the width the graph's input reads where its configuration states one.
+     */
     private FeatureColumn graphInputs(Dataset<Row> selected, NetworkSpec spec) {
         List<String> columns = inputColumns();
         List<String> inputs = spec.kind() == NetworkKind.COMPUTATION_GRAPH ? spec.graph().getNetworkInputs()
@@ -558,8 +581,14 @@ public abstract class DL4JEstimator<M extends DL4JModel<M>, E extends DL4JEstima
                     : "No row has a value in every one of the featuresCols " + columns);
         }
         int[] widths = new int[columns.size()];
+        List<java.util.OptionalLong> expected = spec.inputWidths();
         for (int i = 0; i < widths.length; i++) {
             widths[i] = FeatureWriters.width(selected.schema(), columns.get(i), first.get(0), 0);
+            if (expected.get(i).isPresent() && expected.get(i).getAsLong() != widths[i]) {
+                throw new IllegalArgumentException("featuresCols: column '" + columns.get(i) + "' holds " + widths[i]
+                        + " values per row but the graph's input '" + inputs.get(i) + "' (input " + i + ") expects "
+                        + expected.get(i).getAsLong());
+            }
         }
         return new FeatureColumn(columns, widths, 0, InputLayout.multiInput(widths));
     }

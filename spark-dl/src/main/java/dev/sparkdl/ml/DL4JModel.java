@@ -47,6 +47,7 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
     private final List<EpochRecord> history;
     private transient NetworkAdapter driverNetwork;
     private transient Broadcast<TrainedNetwork> broadcast;
+    private transient Boolean perStep;
 
     protected DL4JModel(String uid, TrainedNetwork trained, int numFeatures, List<EpochRecord> history) {
         this.uid = uid;
@@ -162,6 +163,17 @@ public abstract class DL4JModel<M extends DL4JModel<M>> extends Model<M>
 
     TrainedNetwork trained() {
         return trained;
+    }
+
+    /**
+     * Whether the network predicts at every time step (it ends in an {@code RnnOutputLayer}): the
+     * output columns then hold one element per real step of each row's sequence.
+     */
+    public synchronized boolean perStepOutput() {
+        if (perStep == null) {
+            perStep = trained.spec().perStepOutput();
+        }
+        return perStep;
     }
 
     protected abstract OutputLayout outputLayout();

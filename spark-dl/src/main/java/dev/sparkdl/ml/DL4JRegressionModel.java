@@ -10,7 +10,12 @@ import dev.sparkdl.spark.OutputLayout;
 import dev.sparkdl.train.EpochRecord;
 import dev.sparkdl.train.TrainedNetwork;
 
-/** A trained DL4J regressor; {@code transform} appends the prediction column. */
+/**
+ * A trained DL4J regressor; {@code transform} appends the prediction column: a double per row, or
+ * for a many-to-many recurrent network (ending in an {@code RnnOutputLayer}) one element per real
+ * time step of the row's sequence: {@code array<double>} for one target per step,
+ * {@code array<array<double>>} for several.
+ */
 public final class DL4JRegressionModel extends DL4JModel<DL4JRegressionModel> {
     private static final long serialVersionUID = 1L;
 
@@ -39,7 +44,8 @@ public final class DL4JRegressionModel extends DL4JModel<DL4JRegressionModel> {
 
     @Override
     protected StructType appendOutputs(StructType schema) {
-        return SchemaChecks.appendPrediction(schema, getPredictionCol());
+        return SchemaChecks.appendRegressionOutputs(schema, getPredictionCol(),
+                perStepOutput() ? Math.toIntExact(trained().spec().outputWidth()) : 0);
     }
 
     @Override

@@ -6,11 +6,18 @@ import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.types.StructType;
 
+import dev.sparkdl.spark.FeatureColumn;
 import dev.sparkdl.spark.LabelEncoder;
 import dev.sparkdl.spark.TrainingResult;
 import dev.sparkdl.train.NetworkSpec;
 
-/** Trains a DL4J network with one output unit as a regressor across the executors. */
+/**
+ * Trains a DL4J network with one output unit as a regressor across the executors. A recurrent
+ * network ending in an {@code RnnOutputLayer} (many-to-many) regresses at every time step: the label
+ * column is then {@code array<double>} (one target per step, nOut 1) or {@code array<array<double>>}
+ * (nOut targets per step), as long as each row's feature sequence; padding steps are masked out of
+ * the loss, and the model predicts per step.
+ */
 public final class DL4JRegressor extends DL4JEstimator<DL4JRegressionModel, DL4JRegressor> {
     private static final long serialVersionUID = 1L;
 
@@ -31,13 +38,22 @@ public final class DL4JRegressor extends DL4JEstimator<DL4JRegressionModel, DL4J
     }
 
     @Override
-    protected StructType appendOutputs(StructType schema) {
-        return SchemaChecks.appendPrediction(schema, getPredictionCol());
+    protected StructType appendOutputs(StructType schema, NetworkSpec spec) {
+        return SchemaChecks.appendRegressionOutputs(schema, getPredictionCol(),
+                spec.perStepOutput() ? Math.toIntExact(spec.outputWidth()) : 0);
     }
 
     @Override
-    protected LabelEncoder labelEncoder(StructType schema, NetworkSpec spec) {
+    protected boolean labelsMayBeVectors() {
+        return true;
+    }
+
+    @Override
+    protected LabelEncoder labelEncoder(StructType schema, NetworkSpec spec, FeatureColumn features) {
         long width = spec.outputWidth();
+        if (spec.perStepOutput()) {
+            return LabelEncoder.stepRegression(getLabelCol(), labelSteps(features), Math.toIntExact(width));
+        }
         if (width != 1) {
             throw new IllegalArgumentException("network: a regressor predicts one number per row, so its output "
                     + "layer needs 1 unit; this network's output width is " + width);

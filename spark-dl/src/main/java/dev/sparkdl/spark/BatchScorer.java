@@ -22,6 +22,7 @@ import dev.sparkdl.arrow.Allocators;
 import dev.sparkdl.arrow.Nd4jViews;
 import dev.sparkdl.arrow.spark.PredictionBatch;
 import dev.sparkdl.arrow.spark.RowsToArrow;
+import dev.sparkdl.train.InputLayout;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.TrainedNetwork;
 
@@ -147,16 +148,28 @@ public final class BatchScorer implements MapPartitionsFunction<Row, Row> {
             pending.clear();
             VectorSchemaRoot batch = batches.next();
             int n = batch.getRowCount();
-            INDArray output = replica.output(Nd4jViews.features(batch, 0, n));
+            INDArray features = Nd4jViews.features(batch, 0, n);
+            INDArray output = replica.output(features);
+            // Per-step output becomes one prediction row per real step; row i's steps follow row i-1's.
+            int[] steps = replica.perStepOutput() ? replica.input().stepCounts(features) : null;
+            if (steps != null) {
+                output = InputLayout.realSteps(output, steps);
+            }
             try (PredictionBatch predictions = layout.predictions(output, allocator)) {
                 ColumnarBatch columns = predictions.columnarBatch();
+                int stepRow = 0;
                 for (int i = 0; i < n; i++) {
                     Row row = pending.get(i);
                     Object[] cells = new Object[row.size() + layout.columns()];
                     for (int c = 0; c < row.size(); c++) {
                         cells[c] = row.get(c);
                     }
-                    layout.cells(columns, i, cells, row.size());
+                    if (steps == null) {
+                        layout.cells(columns, i, cells, row.size());
+                    } else {
+                        layout.stepCells(columns, stepRow, steps[i], cells, row.size());
+                        stepRow += steps[i];
+                    }
                     ready.add(RowFactory.create(cells));
                 }
             }

@@ -75,17 +75,15 @@ public final class DataValidator {
         long bad = 0;
         String first = null;
         try (BufferAllocator allocator = Allocators.child(Allocators.processRoot(), "validate-partition-" + partition);
-             RowsToArrow converter = features.applyTo(RowsToArrow.forSchema(schema)).label(labels.column())
+             RowsToArrow converter = labels.applyTo(features.applyTo(RowsToArrow.forSchema(schema)))
                      .batchRows(1).partitionId(partition).open(allocator)) {
             while (it.hasNext()) {
                 Row row = it.next();
                 if (validationIndex >= 0 && !row.isNullAt(validationIndex) && row.getBoolean(validationIndex)) {
                     held++;
                 }
-                long position = converter.rowsSeen();
                 try {
                     converter.check(row);
-                    labels.checkClass(row, partition, position);
                 } catch (BadRowException e) {
                     bad++;
                     if (first == null) {

@@ -2,38 +2,53 @@ package dev.sparkdl.spark;
 
 import java.io.Serializable;
 
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 
-import dev.sparkdl.arrow.spark.BadRowException;
+import dev.sparkdl.arrow.spark.RowsToArrow;
 
 /**
  * The label column and what the network's targets are made of: a class index one-hot encoded into
- * {@code numClasses} for a classifier, the value itself for a regressor. Values are read (and
- * checked for null and NaN) by arrow-io's converter; this class adds the classifier's rule that a
- * label is a class index.
+ * {@code numClasses} for a classifier, the value itself for a regressor; one per row, or one per
+ * time step for a many-to-many recurrent network. Values are read and checked (null, NaN, class
+ * index, number of steps) by arrow-io's converter, which {@link #applyTo} configures.
  */
 public final class LabelEncoder implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final String column;
-    private final int columnIndex;
     private final int numClasses;
+    /** The padded time steps of per-step labels; 0 for one label per row. */
+    private final int maxSteps;
+    /** Targets per time step of per-step labels (1 for a classifier's class index). */
+    private final int valuesPerStep;
 
-    private LabelEncoder(String column, int columnIndex, int numClasses) {
+    private LabelEncoder(String column, int numClasses, int maxSteps, int valuesPerStep) {
         this.column = column;
-        this.columnIndex = columnIndex;
         this.numClasses = numClasses;
+        this.maxSteps = maxSteps;
+        this.valuesPerStep = valuesPerStep;
     }
 
     public static LabelEncoder classification(StructType schema, String column, int numClasses) {
-        return new LabelEncoder(column, numericColumn(schema, column), numClasses);
+        numericColumn(schema, column);
+        return new LabelEncoder(column, numClasses, 0, 1);
     }
 
     public static LabelEncoder regression(StructType schema, String column) {
-        return new LabelEncoder(column, numericColumn(schema, column), 0);
+        numericColumn(schema, column);
+        return new LabelEncoder(column, 0, 0, 1);
+    }
+
+    /** One class index per time step, for sequences padded to {@code maxSteps}. */
+    public static LabelEncoder stepClassification(String column, int numClasses, int maxSteps) {
+        return new LabelEncoder(column, numClasses, maxSteps, 1);
+    }
+
+    /** {@code valuesPerStep} targets per time step, for sequences padded to {@code maxSteps}. */
+    public static LabelEncoder stepRegression(String column, int maxSteps, int valuesPerStep) {
+        return new LabelEncoder(column, 0, maxSteps, valuesPerStep);
     }
 
     static int numericColumn(StructType schema, String column) {
@@ -55,24 +70,24 @@ public final class LabelEncoder implements Serializable {
         return numClasses;
     }
 
-    public int width() {
-        return numClasses > 0 ? numClasses : 1;
+    /** Whether there is a label per time step (many-to-many) rather than one per row. */
+    public boolean perStep() {
+        return maxSteps > 0;
     }
 
-    /**
-     * Checks a classifier's label is a class index; the label is already known to be a finite
-     * number (the converter checked it).
-     *
-     * @param position the row's position in its partition, for the message
-     */
-    public void checkClass(Row row, int partition, long position) {
-        if (numClasses == 0) {
-            return;
-        }
-        double label = ((Number) row.get(columnIndex)).doubleValue();
-        if (label != Math.rint(label) || label < 0 || label >= numClasses) {
-            throw new BadRowException(column, position, partition, "label " + label + " is not a class: a classifier "
-                    + "with " + numClasses + " classes needs an integer class index in 0.." + (numClasses - 1));
-        }
+    /** The network's targets per row, or per time step for per-step labels. */
+    public int width() {
+        return numClasses > 0 ? numClasses : valuesPerStep;
+    }
+
+    /** Label values per row as the converter writes them: 1, or padded steps times values per step. */
+    public int valuesPerRow() {
+        return perStep() ? Math.multiplyExact(maxSteps, valuesPerStep) : 1;
+    }
+
+    /** Names this label column, its classes and its steps to a converter. */
+    public RowsToArrow.Builder applyTo(RowsToArrow.Builder converter) {
+        converter.label(column).classes(numClasses);
+        return perStep() ? converter.stepLabels(maxSteps, valuesPerStep) : converter;
     }
 }

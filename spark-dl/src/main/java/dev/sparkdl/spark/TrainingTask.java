@@ -176,7 +176,8 @@ final class TrainingTask {
         PartitionData data = toArrow(rows, job, rank, allocator);
         long n = data.numRows();
         int steps = job.plan().stepsPerEpoch();
-        return new ArrowWorkerData(data, job.labels().numClasses(), (int) ((n + steps - 1) / steps));
+        return new ArrowWorkerData(data, job.labels().numClasses(), job.labels().valuesPerRow(),
+                (int) ((n + steps - 1) / steps));
     }
 
     private static Validation validation(List<Row> heldOut, TrainingJob job, int rank, BufferAllocator allocator) {
@@ -184,8 +185,7 @@ final class TrainingTask {
     }
 
     private static PartitionData toArrow(Iterator<Row> rows, TrainingJob job, int rank, BufferAllocator allocator) {
-        try (RowsToArrow converter = job.features().applyTo(RowsToArrow.forSchema(job.schema()))
-                .label(job.labels().column())
+        try (RowsToArrow converter = job.labels().applyTo(job.features().applyTo(RowsToArrow.forSchema(job.schema())))
                 .partitionId(rank)
                 .open(allocator)) {
             return PartitionData.spill(converter.convert(rows), LocalDirs.forSpills(), allocator,

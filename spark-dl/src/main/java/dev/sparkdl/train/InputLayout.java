@@ -21,6 +21,40 @@ public sealed interface InputLayout extends Serializable {
     /** One features mask per input ({@code [rows x steps]}), or null when every value is real. */
     INDArray[] masks(INDArray flat);
 
+    /**
+     * Per-step labels {@code [rows x maxSteps*k]} (row-major by step) as an {@code RnnOutputLayer}
+     * reads them, {@code [rows x k x steps]} with the steps of {@link #inputs}; the features mask
+     * masks them too. Only sequences have steps.
+     */
+    default INDArray stepLabels(INDArray flatLabels, INDArray flat) {
+        throw new IllegalStateException("per-time-step labels need sequence features, not " + this);
+    }
+
+    /** The real time steps of each row. Only sequences have steps. */
+    default int[] stepCounts(INDArray flat) {
+        throw new IllegalStateException("time steps need sequence features, not " + this);
+    }
+
+    /**
+     * The real steps of per-step values {@code [rows x k x steps]} (network output or
+     * {@link #stepLabels}) as rows {@code [sum(counts) x k]}: row i's steps in order, then row i+1's.
+     */
+    static INDArray realSteps(INDArray perStep, int[] counts) {
+        long rows = perStep.size(0);
+        long k = perStep.size(1);
+        long steps = perStep.size(2);
+        INDArray byStep = perStep.permute(0, 2, 1).dup('c').reshape('c', rows * steps, k);
+        int total = java.util.Arrays.stream(counts).sum();
+        int[] picked = new int[total];
+        int n = 0;
+        for (int i = 0; i < counts.length; i++) {
+            for (int s = 0; s < counts[i]; s++) {
+                picked[n++] = (int) (i * steps + s);
+            }
+        }
+        return org.nd4j.linalg.factory.Nd4j.pullRows(byStep, 1, picked);
+    }
+
     /** A ComputationGraph's inputs side by side in each row: input i is {@code widths[i]} values. */
     static InputLayout multiInput(int... widths) {
         return new MultiInput(widths.clone());
@@ -106,10 +140,36 @@ public sealed interface InputLayout extends Serializable {
         }
 
         INDArray features(INDArray flat) {
-            long rows = flat.rows();
             INDArray values = flat.get(NDArrayIndex.all(), NDArrayIndex.interval(0, (long) steps * stepWidth));
-            INDArray stepsFirst = values.dup('c').reshape('c', rows, steps, stepWidth).permute(0, 2, 1);
-            int used = usedSteps(flat);
+            return recurrent(values, stepWidth, usedSteps(flat));
+        }
+
+        @Override
+        public INDArray stepLabels(INDArray flatLabels, INDArray flat) {
+            if (flatLabels.columns() % steps != 0) {
+                throw new IllegalArgumentException(flatLabels.columns() + " label values per row are not "
+                        + steps + " steps of labels");
+            }
+            return recurrent(flatLabels, flatLabels.columns() / steps, usedSteps(flat));
+        }
+
+        @Override
+        public int[] stepCounts(INDArray flat) {
+            int[] counts = new int[(int) flat.rows()];
+            if (!masked) {
+                java.util.Arrays.fill(counts, steps);
+                return counts;
+            }
+            INDArray lengths = maskColumns(flat).sum(1);
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = lengths.getInt(i);
+            }
+            return counts;
+        }
+
+        /** Row-major-by-step values {@code [rows x steps*perStep]} as {@code [rows x perStep x used]}. */
+        private INDArray recurrent(INDArray values, long perStep, int used) {
+            INDArray stepsFirst = values.dup('c').reshape('c', values.rows(), steps, perStep).permute(0, 2, 1);
             INDArray trimmed = used == steps ? stepsFirst
                     : stepsFirst.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, used));
             return trimmed.dup('c');

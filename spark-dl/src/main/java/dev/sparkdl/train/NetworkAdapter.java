@@ -20,6 +20,26 @@ public abstract sealed class NetworkAdapter {
         return this;
     }
 
+    /** How this network reads flat feature rows. */
+    public InputLayout input() {
+        return input;
+    }
+
+    /**
+     * Whether the network predicts at every time step (an {@code RnnOutputLayer}): labels are then
+     * per step ({@link InputLayout#stepLabels}), masked by the features mask, and
+     * {@link #output} is {@code [rows x k x steps]}.
+     */
+    public abstract boolean perStepOutput();
+
+    /** The network's labels for flat label rows, and the labels mask (null: none). */
+    final INDArray[] labelsAndMask(INDArray features, INDArray labels, INDArray[] featureMasks) {
+        if (!perStepOutput()) {
+            return new INDArray[] {labels, null};
+        }
+        return new INDArray[] {input.stepLabels(labels, features), featureMasks == null ? null : featureMasks[0]};
+    }
+
     /** The one input (or mask) of a MultiLayerNetwork, or null. */
     private static INDArray single(INDArray[] arrays) {
         if (arrays != null && arrays.length != 1) {
@@ -119,17 +139,28 @@ public abstract sealed class NetworkAdapter {
 
     static final class MultiLayer extends NetworkAdapter {
         private final MultiLayerNetwork net;
+        private final boolean perStep;
 
         MultiLayer(MultiLayerNetwork net) {
             this.net = net;
+            this.perStep = NetworkSpec.perStepOutput(net.getLayerWiseConfigurations());
+        }
+
+        @Override
+        public boolean perStepOutput() {
+            return perStep;
         }
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
+            INDArray[] masks = input.masks(features);
+            INDArray[] target = labelsAndMask(features, labels, masks);
             net.setInput(single(input.inputs(features)));
-            net.setLabels(labels);
-            net.setLayerMaskArrays(single(input.masks(features)), null);
+            net.setLabels(target[0]);
+            net.setLayerMaskArrays(single(masks), target[1]);
             net.computeGradientAndScore();
+            // The masks are this minibatch's: a later output() on other rows must not see them.
+            net.clearLayerMaskArrays();
             return net.score();
         }
 
@@ -200,17 +231,27 @@ public abstract sealed class NetworkAdapter {
 
     static final class Graph extends NetworkAdapter {
         private final ComputationGraph graph;
+        private final boolean perStep;
 
         Graph(ComputationGraph graph) {
             this.graph = graph;
+            this.perStep = NetworkSpec.perStepOutput(graph.getConfiguration());
+        }
+
+        @Override
+        public boolean perStepOutput() {
+            return perStep;
         }
 
         @Override
         public double computeGradient(INDArray features, INDArray labels) {
+            INDArray[] masks = input.masks(features);
+            INDArray[] target = labelsAndMask(features, labels, masks);
             graph.setInputs(input.inputs(features));
-            graph.setLabels(labels);
-            graph.setLayerMaskArrays(input.masks(features), null);
+            graph.setLabels(target[0]);
+            graph.setLayerMaskArrays(masks, target[1] == null ? null : new INDArray[] {target[1]});
             graph.computeGradientAndScore();
+            graph.clearLayerMaskArrays();
             return graph.score();
         }
 

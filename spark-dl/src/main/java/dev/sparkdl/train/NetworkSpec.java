@@ -7,10 +7,12 @@ import java.util.OptionalLong;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 
 /**
@@ -66,8 +68,20 @@ public final class NetworkSpec implements Serializable {
         return MultiLayerConfiguration.fromJson(json);
     }
 
+    /**
+     * The graph's configuration. An {@code RnnOutputLayer} whose data format was never set (a graph
+     * built without {@code setInputTypes}) gets NCW, the {@code [rows, features, steps]} layout
+     * spark-dl feeds: DL4J's backprop misreads a null format as NWC.
+     */
     public ComputationGraphConfiguration graph() {
-        return ComputationGraphConfiguration.fromJson(json);
+        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(json);
+        for (GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof LayerVertex layer && layer.getLayerConf().getLayer() instanceof RnnOutputLayer output
+                    && output.getRnnDataFormat() == null) {
+                output.setRnnDataFormat(RNNFormat.NCW);
+            }
+        }
+        return conf;
     }
 
     /** The flat feature width the network reads, when the configuration states it. */
@@ -78,7 +92,28 @@ public final class NetworkSpec implements Serializable {
         }
         ComputationGraphConfiguration conf = graph();
         requireSingle("inputs", conf.getNetworkInputs());
-        String input = conf.getNetworkInputs().get(0);
+        return graphInputWidth(conf, 0);
+    }
+
+    /**
+     * The values per row each of a ComputationGraph's inputs reads, in input order, where the
+     * configuration states it: the nIn (or the preprocessor's image size) of the layer reading the
+     * input, which DL4J fills in from the graph's {@code setInputTypes}.
+     */
+    public List<OptionalLong> inputWidths() {
+        if (kind == NetworkKind.MULTI_LAYER) {
+            return List.of(inputWidth());
+        }
+        ComputationGraphConfiguration conf = graph();
+        List<OptionalLong> widths = new java.util.ArrayList<>();
+        for (int i = 0; i < conf.getNetworkInputs().size(); i++) {
+            widths.add(graphInputWidth(conf, i));
+        }
+        return widths;
+    }
+
+    private static OptionalLong graphInputWidth(ComputationGraphConfiguration conf, int i) {
+        String input = conf.getNetworkInputs().get(i);
         for (var entry : conf.getVertexInputs().entrySet()) {
             if (entry.getValue().contains(input)) {
                 GraphVertex vertex = conf.getVertices().get(entry.getKey());
@@ -92,25 +127,48 @@ public final class NetworkSpec implements Serializable {
 
     /** The width of the network's single output. */
     public long outputWidth() {
-        Layer last;
-        if (kind == NetworkKind.MULTI_LAYER) {
-            MultiLayerConfiguration conf = multiLayer();
-            last = conf.getConf(conf.getConfs().size() - 1).getLayer();
-        } else {
-            ComputationGraphConfiguration conf = graph();
-            requireSingle("outputs", conf.getNetworkOutputs());
-            GraphVertex vertex = conf.getVertices().get(conf.getNetworkOutputs().get(0));
-            if (!(vertex instanceof LayerVertex layerVertex)) {
-                throw new IllegalArgumentException("network: the graph's output '"
-                        + conf.getNetworkOutputs().get(0) + "' is not a layer");
-            }
-            last = layerVertex.getLayerConf().getLayer();
-        }
+        Layer last = outputLayer();
         if (!(last instanceof FeedForwardLayer feedForward)) {
             throw new IllegalArgumentException("network: the output layer " + last.getClass().getSimpleName()
                     + " has no nOut; spark-dl needs an output layer such as OutputLayer");
         }
         return feedForward.getNOut();
+    }
+
+    /**
+     * Whether the network predicts at every time step (many-to-many: its output layer is an
+     * {@code RnnOutputLayer}) rather than once per row (e.g. {@code LastTimeStep} + {@code OutputLayer}).
+     */
+    public boolean perStepOutput() {
+        return outputLayer() instanceof RnnOutputLayer;
+    }
+
+    /** {@link #perStepOutput()} of a MultiLayerNetwork's configuration. */
+    static boolean perStepOutput(MultiLayerConfiguration conf) {
+        return outputLayer(conf) instanceof RnnOutputLayer;
+    }
+
+    /** {@link #perStepOutput()} of a ComputationGraph's configuration; false for several outputs. */
+    static boolean perStepOutput(ComputationGraphConfiguration conf) {
+        return conf.getNetworkOutputs().size() == 1 && outputLayer(conf) instanceof RnnOutputLayer;
+    }
+
+    private Layer outputLayer() {
+        return kind == NetworkKind.MULTI_LAYER ? outputLayer(multiLayer()) : outputLayer(graph());
+    }
+
+    private static Layer outputLayer(MultiLayerConfiguration conf) {
+        return conf.getConf(conf.getConfs().size() - 1).getLayer();
+    }
+
+    private static Layer outputLayer(ComputationGraphConfiguration conf) {
+        requireSingle("outputs", conf.getNetworkOutputs());
+        GraphVertex vertex = conf.getVertices().get(conf.getNetworkOutputs().get(0));
+        if (!(vertex instanceof LayerVertex layerVertex)) {
+            throw new IllegalArgumentException("network: the graph's output '"
+                    + conf.getNetworkOutputs().get(0) + "' is not a layer");
+        }
+        return layerVertex.getLayerConf().getLayer();
     }
 
     private static OptionalLong widthOf(Layer first, InputPreProcessor preProcessor) {

@@ -9,7 +9,8 @@ import dev.sparkdl.arrow.PartitionData;
 /**
  * A rank's held-out rows, scored after every epoch. Each rank returns sums (rows, loss, metric)
  * that the exchange adds up, so the merged figures are exact: cross-entropy and accuracy for a
- * classifier, mean squared error and RMSE for a regressor.
+ * classifier, mean squared error and RMSE for a regressor. With per-time-step labels every real
+ * step counts as one row (padding counts for nothing), and each target of a regressor as one value.
  */
 public final class Validation implements AutoCloseable {
     private static final int ROWS_PER_BATCH = 1024;
@@ -31,7 +32,7 @@ public final class Validation implements AutoCloseable {
         return classification;
     }
 
-    /** This rank's sums: [rows, loss sum, correct predictions or squared error sum]. */
+    /** This rank's sums: [rows (or steps, or values), loss sum, correct predictions or squared error sum]. */
     public double[] localSums(NetworkAdapter network) {
         double[] sums = new double[3];
         if (data.numRows() == 0) {
@@ -40,21 +41,31 @@ public final class Validation implements AutoCloseable {
         try (MiniBatches batches = data.epoch(0, 0, ROWS_PER_BATCH, false)) {
             while (batches.hasNext()) {
                 MiniBatch batch = batches.next();
-                float[][] out = network.output(batch.features()).toFloatMatrix();
+                INDArray output = network.output(batch.features());
                 INDArray labels = batch.labels();
+                if (network.perStepOutput()) {
+                    InputLayout input = network.input();
+                    int[] counts = input.stepCounts(batch.features());
+                    output = InputLayout.realSteps(output, counts);
+                    labels = InputLayout.realSteps(input.stepLabels(labels, batch.features()), counts);
+                }
+                float[][] out = output.toFloatMatrix();
+                float[][] expected = labels.toFloatMatrix();
                 for (int i = 0; i < out.length; i++) {
-                    float label = labels.getFloat(i, 0);
                     if (classification) {
-                        int k = (int) label;
+                        int k = (int) expected[i][0];
                         sums[SUM_LOSS] -= Math.log(Math.max(out[i][k], 1e-12));
                         sums[SUM_METRIC] += argmax(out[i]) == k ? 1 : 0;
-                    } else {
-                        double error = out[i][0] - label;
+                        sums[SUM_ROWS]++;
+                        continue;
+                    }
+                    for (int t = 0; t < expected[i].length; t++) {
+                        double error = out[i][t] - expected[i][t];
                         sums[SUM_LOSS] += error * error;
                         sums[SUM_METRIC] += error * error;
+                        sums[SUM_ROWS]++;
                     }
                 }
-                sums[SUM_ROWS] += out.length;
             }
         }
         return sums;

@@ -9,7 +9,10 @@ public interface WorkerData extends AutoCloseable {
 
     int featureWidth();
 
-    /** Width of the network's target rows: the number of classes, or 1 for a regressor. */
+    /**
+     * Width of the network's target rows: the number of classes, or 1 for a regressor; times the
+     * padded steps for per-time-step labels.
+     */
     int labelWidth();
 
     /**

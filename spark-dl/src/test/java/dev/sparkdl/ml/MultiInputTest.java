@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.junit.jupiter.api.Test;
@@ -96,5 +97,30 @@ class MultiInputTest {
                 .setNetwork(twoInputs()).setFeaturesCols("left", "nope").fit(data));
         assertTrue(e.getMessage().contains("'nope' does not exist"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier().setFeaturesCols("left", "left"));
+    }
+
+    @Test
+    void shouldNameTheColumnAndInputWhoseWidthsDiffer() {
+        Dataset<Row> data = data(20, 4);
+        // Swapped columns: 'right' (3 values) reaches the input whose first layer reads 2, and back.
+        Exception e = assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier()
+                .setNetwork(twoInputs()).setFeaturesCols("right", "left").setNumWorkers(1).fit(data));
+        assertTrue(e.getMessage().contains("featuresCols: column 'right' holds 3 values per row but the graph's input "
+                + "'left' (input 0) expects 2"), e.getMessage());
+        // Widths from setInputTypes (DL4J infers each layer's nIn from them).
+        ComputationGraphConfiguration typed = new NeuralNetConfiguration.Builder().seed(2).graphBuilder()
+                .addInputs("a", "b")
+                .setInputTypes(InputType.feedForward(2), InputType.feedForward(4))
+                .addLayer("l", new DenseLayer.Builder().nOut(4).build(), "a")
+                .addLayer("r", new DenseLayer.Builder().nOut(4).build(), "b")
+                .addVertex("merge", new MergeVertex(), "l", "r")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "merge")
+                .setOutputs("out")
+                .build();
+        e = assertThrows(IllegalArgumentException.class, () -> new DL4JClassifier()
+                .setNetwork(typed).setFeaturesCols("left", "right").setNumWorkers(1).fit(data));
+        assertTrue(e.getMessage().contains("column 'right' holds 3 values per row but the graph's input 'b' "
+                + "(input 1) expects 4"), e.getMessage());
     }
 }

@@ -18,7 +18,8 @@ import dev.sparkdl.arrow.TrainingSchema;
 
 /**
  * Turns one partition's rows into Arrow batches of {@code batchRows} rows in the
- * {@link TrainingSchema} layout: features as one row-major float matrix, label as float.
+ * {@link TrainingSchema} layout: features as one row-major float matrix, label as float (or, for
+ * a many-to-many recurrent network, one float or vector per time step: {@link Builder#stepLabels}).
  *
  * <p>The feature and label converters are chosen from the schema when this object is built.
  * Each row's values are written straight into the Arrow buffers: no per-row arrays, no
@@ -50,7 +51,12 @@ public final class RowsToArrow implements AutoCloseable {
     private final int[] offsets;
     private final String labelColumn;
     private final int labelOrdinal;
-    private final LabelReader labels;
+    private final LabelWriter labels;
+    /** Whether labels are per time step, their steps then being the features' steps. */
+    private final boolean stepLabels;
+    private final int stepLabelSteps;
+    /** A classifier's classes, whose labels must be class indices; 0 for any finite number. */
+    private final int numClasses;
     private final int batchRows;
     private final int partition;
     private int width;
@@ -82,8 +88,15 @@ public final class RowsToArrow implements AutoCloseable {
         }
         this.labelColumn = b.label;
         this.labelOrdinal = labelColumn == null ? -1 : ordinal(schema, labelColumn);
-        this.labels = labelColumn == null ? null
-            : LabelReader.forType(labelColumn, schema.fields()[labelOrdinal].dataType());
+        this.labels = labelColumn == null ? null : LabelWriter.forType(labelColumn,
+            schema.fields()[labelOrdinal].dataType(), b.stepLabelSteps, b.valuesPerStep);
+        this.stepLabels = labelColumn != null && b.stepLabelSteps > 0;
+        this.stepLabelSteps = b.stepLabelSteps;
+        if (stepLabels && columns != 1) {
+            throw new IllegalArgumentException("per-step labels need one sequence features column, not "
+                + b.features);
+        }
+        this.numClasses = b.numClasses;
         if (b.batchRows <= 0) {
             throw new IllegalArgumentException("batchRows must be positive: " + b.batchRows);
         }
@@ -158,13 +171,19 @@ public final class RowsToArrow implements AutoCloseable {
             }
 
             @Override
+            int featureSteps(Row row) {
+                return features[0] instanceof SequenceWriter sequence ? sequence.steps(row.get(featureOrdinals[0]))
+                    : stepLabelSteps;
+            }
+
+            @Override
             boolean labelIsNull(Row row) {
                 return row.isNullAt(labelOrdinal);
             }
 
             @Override
-            double label(Row row) {
-                return labels.read(row, labelOrdinal);
+            int writeLabel(Row row, ArrowBuf dst, long offset) {
+                return labels.write(row, labelOrdinal, dst, offset);
             }
         };
     }
@@ -192,13 +211,19 @@ public final class RowsToArrow implements AutoCloseable {
             }
 
             @Override
+            int featureSteps(InternalRow row) {
+                return features[0] instanceof SequenceWriter sequence ? sequence.steps(row, featureOrdinals[0])
+                    : stepLabelSteps;
+            }
+
+            @Override
             boolean labelIsNull(InternalRow row) {
                 return row.isNullAt(labelOrdinal);
             }
 
             @Override
-            double label(InternalRow row) {
-                return labels.read(row, labelOrdinal);
+            int writeLabel(InternalRow row, ArrowBuf dst, long offset) {
+                return labels.write(row, labelOrdinal, dst, offset);
             }
         };
     }
@@ -248,9 +273,13 @@ public final class RowsToArrow implements AutoCloseable {
 
         abstract void writeFeatures(R row, int column, ArrowBuf dst, long offset);
 
+        /** The time steps of the (one) features column: a sequence's own, or a fixed-length sequence's. */
+        abstract int featureSteps(R row);
+
         abstract boolean labelIsNull(R row);
 
-        abstract double label(R row);
+        /** Writes the row's label; returns its time steps (1 for a one-number label). */
+        abstract int writeLabel(R row, ArrowBuf dst, long offset);
 
         @Override
         public boolean hasNext() {
@@ -306,7 +335,7 @@ public final class RowsToArrow implements AutoCloseable {
                     fixWidth();
                 }
                 if (root == null) {
-                    root = TrainingSchema.allocate(allocator, width, labels != null, batchRows);
+                    root = TrainingSchema.allocate(allocator, width, labels == null ? 0 : labels.width(), batchRows);
                     // Sized for batchRows once, so these buffers stay put until the root closes.
                     featureData = TrainingSchema.featureValues(root).getDataBuffer();
                     labelData = labels == null ? null : TrainingSchema.labelsOrNull(root).getDataBuffer();
@@ -320,7 +349,15 @@ public final class RowsToArrow implements AutoCloseable {
                     if (labelIsNull(row)) {
                         throw new BadValue("null");
                     }
-                    labelData.setFloat((long) n * Float.BYTES, checkedLabel(label(row)));
+                    long at = (long) n * labels.width() * Float.BYTES;
+                    int steps = writeLabel(row, labelData, at);
+                    if (stepLabels && steps != featureSteps(row)) {
+                        throw new BadValue(steps + " time steps of labels, but column '" + featureColumns[0]
+                            + "' has " + featureSteps(row) + " steps in this row");
+                    }
+                    if (numClasses > 0) {
+                        checkClasses(labelData, at, steps);
+                    }
                 }
             } catch (BadValue e) {
                 throw new BadRowException(column, rowsSeen, partition, e.getMessage());
@@ -328,12 +365,15 @@ public final class RowsToArrow implements AutoCloseable {
         }
     }
 
-    private static float checkedLabel(double label) {
-        float f = (float) label;
-        if (!Float.isFinite(f)) {
-            throw new BadValue(Double.isNaN(label) ? "NaN label" : "label " + label + " is not a finite float");
+    /** The first {@code steps} labels written at {@code offset} are class indices. */
+    private void checkClasses(ArrowBuf labelData, long offset, int steps) {
+        for (int s = 0; s < steps; s++) {
+            try {
+                LabelWriter.checkClass(labelData.getFloat(offset + (long) s * Float.BYTES), numClasses);
+            } catch (BadValue e) {
+                throw stepLabels ? new BadValue("step " + s + ": " + e.getMessage()) : e;
+            }
         }
-        return f;
     }
 
     /** Names the columns and sizes of a {@link RowsToArrow}. */
@@ -345,6 +385,9 @@ public final class RowsToArrow implements AutoCloseable {
         private int[] widths = {};
         private int partition = BadRowException.UNKNOWN_PARTITION;
         private int maxSequenceLength;
+        private int stepLabelSteps;
+        private int valuesPerStep;
+        private int numClasses;
 
         private Builder(StructType schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -395,6 +438,25 @@ public final class RowsToArrow implements AutoCloseable {
          */
         public Builder maxSequenceLength(int steps) {
             this.maxSequenceLength = steps;
+            return this;
+        }
+
+        /**
+         * Labels per time step, for a many-to-many recurrent network: the label column holds one
+         * number per step ({@code array<number>}, {@code valuesPerStep} 1) or {@code valuesPerStep}
+         * numbers per step ({@code array<array<double>>}), as many steps as the row's features
+         * (one features column, a sequence or a flat fixed-length one). Rows then hold
+         * {@code maxSteps x valuesPerStep} label floats, zero past the end.
+         */
+        public Builder stepLabels(int maxSteps, int valuesPerStep) {
+            this.stepLabelSteps = maxSteps;
+            this.valuesPerStep = valuesPerStep;
+            return this;
+        }
+
+        /** A classifier's classes: every label (every step's) must be a class index {@code 0..numClasses-1}. */
+        public Builder classes(int numClasses) {
+            this.numClasses = numClasses;
             return this;
         }
 

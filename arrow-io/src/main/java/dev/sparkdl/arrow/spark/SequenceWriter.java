@@ -39,6 +39,11 @@ final class SequenceWriter implements FeatureWriter {
     }
 
     private int steps(int steps) {
+        return checkedSteps(steps, maxSteps);
+    }
+
+    /** {@code steps}, checked to be a sequence of 1 to {@code maxSteps} steps (features or per-step labels). */
+    static int checkedSteps(int steps, int maxSteps) {
         if (steps == 0) {
             throw new BadValue("empty sequence");
         }
@@ -46,6 +51,16 @@ final class SequenceWriter implements FeatureWriter {
             throw new BadValue(steps + " steps, longer than the maximum sequence length " + maxSteps);
         }
         return steps;
+    }
+
+    /** The time steps of an external value (checked as {@link #width(Object)} checks them). */
+    int steps(Object value) {
+        return steps(ExternalArrays.length(value));
+    }
+
+    /** The time steps of an internal value. */
+    int steps(InternalRow row, int ordinal) {
+        return steps(row.getArray(ordinal).numElements());
     }
 
     /** The width of a sequence whose first step holds {@code firstStepWidth} features. */

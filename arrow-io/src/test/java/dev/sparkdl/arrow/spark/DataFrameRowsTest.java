@@ -1,6 +1,8 @@
 package dev.sparkdl.arrow.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +89,81 @@ class DataFrameRowsTest extends AllocatorTest {
             }
         }
         return new double[] {features, labels};
+    }
+
+    /** Sequences of 1 + i % 3 steps; tags and two targets per step follow the step index. */
+    private static Dataset<Row> stepLabelled() {
+        StructType schema = new StructType(new StructField[] {
+            DataTypes.createStructField("seq", DataTypes.createArrayType(DataTypes.createArrayType(
+                DataTypes.FloatType, false), false), false),
+            DataTypes.createStructField("tags", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+            DataTypes.createStructField("targets", DataTypes.createArrayType(DataTypes.createArrayType(
+                DataTypes.DoubleType, false), false), false)});
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int steps = 1 + i % 3;
+            List<float[]> sequence = new ArrayList<>();
+            Integer[] tags = new Integer[steps];
+            double[][] targets = new double[steps][];
+            for (int s = 0; s < steps; s++) {
+                sequence.add(new float[] {i, s});
+                tags[s] = s % 2;
+                targets[s] = new double[] {i, 10 + s};
+            }
+            rows.add(RowFactory.create(sequence, tags, targets));
+        }
+        return spark.createDataFrame(rows, schema).repartition(1);
+    }
+
+    /** The label rows of {@code frame}'s rows, converted with per-step labels padded to 4 steps. */
+    private float[][] stepLabels(Dataset<Row> frame, boolean internal, String label, int valuesPerStep,
+                                 int classes) {
+        try (RowsToArrow converter = RowsToArrow.forSchema(frame.schema()).features("seq").maxSequenceLength(4)
+                 .label(label).stepLabels(4, valuesPerStep).classes(classes).partitionId(0).open(allocator);
+             PartitionData data = PartitionData.spill(internal
+                     ? converter.convertInternal(frame.queryExecution().toRdd().toJavaRDD().map(InternalRow::copy)
+                         .collect().iterator())
+                     : converter.convert(frame.collectAsList().iterator()), localDir, allocator, 0);
+             MiniBatches epoch = data.epoch(0, 0, 16, false)) {
+            assertEquals(4 * valuesPerStep, data.labelWidth());
+            return epoch.next().labels().toFloatMatrix();
+        }
+    }
+
+    @Test
+    void shouldWritePerStepLabelsPaddedWithZerosFromBothRowForms() {
+        Dataset<Row> frame = stepLabelled();
+        for (boolean internal : new boolean[] {false, true}) {
+            float[][] tags = stepLabels(frame, internal, "tags", 1, 2);
+            float[][] targets = stepLabels(frame, internal, "targets", 2, 0);
+            for (int i = 0; i < 6; i++) {
+                int steps = 1 + i % 3;
+                for (int s = 0; s < 4; s++) {
+                    assertEquals(s < steps ? s % 2 : 0, tags[i][s], 0, "row " + i + " step " + s);
+                    assertEquals(s < steps ? i : 0, targets[i][2 * s], 0);
+                    assertEquals(s < steps ? 10 + s : 0, targets[i][2 * s + 1], 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRejectPerStepLabelsOfAnotherLengthOrClassFromBothRowForms() {
+        Dataset<Row> frame = stepLabelled();
+        // One step fewer labels than features in every row of 2 or more steps: row 1 is the first.
+        Dataset<Row> short1 = frame.withColumn("tags", org.apache.spark.sql.functions.expr("slice(tags, 1, 1)"));
+        for (boolean internal : new boolean[] {false, true}) {
+            BadRowException e = assertThrows(BadRowException.class, () -> stepLabels(short1, internal, "tags", 1, 2));
+            assertEquals("tags", e.column());
+            assertEquals(1, e.row());
+            assertTrue(e.getMessage().contains("1 time steps of labels, but column 'seq' has 2 steps"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> stepLabels(frame, internal, "tags", 1, 1));
+            assertEquals(1, e.row());
+            assertTrue(e.getMessage().contains("step 1: label 1.0 is not a class"), e.getMessage());
+            e = assertThrows(BadRowException.class, () -> stepLabels(frame, internal, "targets", 3, 0));
+            assertTrue(e.getMessage().contains("column 'targets' at row 0 of partition 0: step 0: 2 values, expected 3"),
+                e.getMessage());
+        }
     }
 
     @Test
