@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import dev.sparkdl.TestData;
+import dev.sparkdl.arrow.MiniBatch;
 import dev.sparkdl.collective.InMemoryRendezvous;
 import dev.sparkdl.ps.Dl4jShardUpdater;
 import dev.sparkdl.ps.ParameterServer;
@@ -96,9 +97,10 @@ class ParameterServerExchangeTest {
      * worker each shard as it stood after one clock within the staleness bound (the clock its staleness
      * reports), the worker changes nothing before its next push, and the final parameters equal a replay that
      * applies, clock by clock, the sum of both workers' recorded raw gradients with the network's own updater
-     * divided by the clock's rows. One rank is slowed so the other runs ahead to the bound. A gradient sent from
-     * a buffer overwritten in flight, a push applied twice or with the wrong batch size, an update applied
-     * locally or a pull mixing clocks within a shard breaks the replay.
+     * divided by the clock's rows; and each pushed gradient is that of the parameters the worker held, on its
+     * batch. One rank is slowed so the other runs ahead to the bound. A gradient sent from a buffer overwritten
+     * in flight, a push applied twice or with the wrong batch size, an update applied locally or a pull mixing
+     * clocks within a shard breaks the replay.
      */
     @Test
     void shouldApplyExactlyTheStaleSynchronousUpdates() throws Exception {
@@ -110,8 +112,10 @@ class ParameterServerExchangeTest {
         clusters(xs, ys);
         TrainingPlan plan = new TrainingPlan(3, 24, 10, 1, true);
         Recording[] recordings = new Recording[2];
-        List<INDArray> finals = runRanks(2, rank -> new InMemoryData(xs[rank].dup(), ys[rank].dup()), spec, initial,
-                plan, new ParameterServer.Settings(staleness, "none", 1e-3, 40),
+        List<List<int[]>> batches = List.of(new ArrayList<>(), new ArrayList<>());
+        List<INDArray> finals = runRanks(2,
+                rank -> new BatchLog(new InMemoryData(xs[rank].dup(), ys[rank].dup()), batches.get(rank)),
+                spec, initial, plan, new ParameterServer.Settings(staleness, "none", 1e-3, 40),
                 (rank, exchange) -> recordings[rank] = new Recording(exchange, rank == 1 ? 5 : 0));
 
         NetworkAdapter server = NetworkAdapter.create(spec, initial);
@@ -143,6 +147,12 @@ class ParameterServerExchangeTest {
         for (int rank = 0; rank < 2; rank++) {
             Recording recording = recordings[rank];
             for (int t = 0; t < clocks; t++) {
+                int[] rows = batches.get(rank).get(t);
+                NetworkAdapter replica = NetworkAdapter.create(spec,
+                        Nd4j.createFromArray(recording.before.get(t)).reshape(initial.shape()));
+                replica.computeGradient(Nd4j.pullRows(xs[rank], 1, rows), Nd4j.pullRows(ys[rank], 1, rows));
+                assertArrayEquals(replica.flatGradient().toFloatVector(), recording.gradients.get(t), 1e-5f,
+                        "rank " + rank + " pushed at step " + t + " a gradient other than its parameters' on its batch");
                 if (t > 0) {
                     assertArrayEquals(recording.pulled.get(t - 1), recording.before.get(t),
                             "rank " + rank + " changed its parameters between the pull of step " + (t - 1) + " and its push");
@@ -234,6 +244,35 @@ class ParameterServerExchangeTest {
         @Override
         public void close() {
             exchange.close();
+        }
+    }
+
+    /** A rank's rows that remembers which rows each step read. */
+    private record BatchLog(WorkerData data, List<int[]> log) implements WorkerData {
+        @Override
+        public int numRows() {
+            return data.numRows();
+        }
+
+        @Override
+        public int featureWidth() {
+            return data.featureWidth();
+        }
+
+        @Override
+        public int labelWidth() {
+            return data.labelWidth();
+        }
+
+        @Override
+        public MiniBatch batch(int[] rows) {
+            log.add(rows.clone());
+            return data.batch(rows);
+        }
+
+        @Override
+        public void close() {
+            data.close();
         }
     }
 
