@@ -27,17 +27,17 @@ import dev.sparkdl.train.EpochRecord;
 
 /**
  * Parameter-server mode learns as well as allreduce on a Fashion-MNIST subset, at staleness 4 with each
- * compression, after the same epochs. Issue #5 asks for 1.5 points; the parameter server trails by 0.5 to 9
- * points here at s = 4, varying from run to run with the same settings as the machine's load moves how far
- * the workers drift apart (5 and 11 points in two identical in-process runs without compression), so this
- * guards a 10-point band. The gap is the price of stale gradients for this model and optimizer (784-64-10,
- * Adam 2e-3, batch 64, 12 epochs), not a defect of the parameter server: its stale path is exactly
- * stale-synchronous training ({@code ParameterServerExchangeTest#shouldApplyExactlyTheStaleSynchronousUpdates}),
- * and a single-process simulation of this training with each gradient computed on parameters d clocks old,
- * no parameter server involved, loses as much: 0.828 at d = 0, 0.817 at d = 1, 0.792 at d = 2, 0.744 at
- * d = 4, 0.757 for d uniform in 0..4 (Adam 1e-3: 0.831 at d = 0, 0.795 for d in 0..4; scaling each gradient
- * by 1 / (1 + d): 0.796). At s = 4 one worker typically runs 2 to 4 clocks ahead for whole epochs, so the
- * 1.5-point target needs staleness compensation, which issue #5 tracks. The allreduce reference is fitted
+ * compression, after the same epochs. Issue #5 asks for 1.5 points. Without compensation the parameter
+ * server trailed by 0.5 to 9 points here at s = 4, varying from run to run as the machine's load moves how
+ * far the workers drift apart. That gap is the price of stale gradients for this model and optimizer
+ * (784-64-10, Adam 2e-3, batch 64, 12 epochs), not a defect: the stale path is exactly stale-synchronous
+ * training ({@code ParameterServerExchangeTest#shouldApplyExactlyTheStaleSynchronousUpdates}), and a
+ * single-process simulation with each gradient computed on parameters d clocks old loses as much (0.828 at
+ * d = 0, 0.792 at d = 2, 0.757 for d uniform in 0..4; scaling each gradient by 1 / (1 + d): 0.796). The
+ * exchange now damps each gradient by 1 / (1 + its staleness); two runs of this test then measured gaps of
+ * 1.1 / 0.4 / 1.6 / 2.0 and 1.4 / 0.6 / 1.2 / 1.5 points (none / threshold / int8 / topk, allreduce
+ * 0.8317, mean staleness 1.6-1.9). The band is 4 points so run-to-run noise does not fail the build; the
+ * measured gaps are what to compare with the issue's 1.5. The allreduce reference is fitted
  * once for the class. Fails with the install command when the data set is missing. (s = 0 without
  * compression matching allreduce parameter for parameter is {@link ParameterServerFitTest}.)
  */
@@ -46,7 +46,7 @@ import dev.sparkdl.train.EpochRecord;
 class ParameterServerAccuracyTest {
     private static final int EPOCHS = 12;
     /** Not the issue's 0.015: see the class comment. */
-    private static final double TOLERANCE = 0.10;
+    private static final double TOLERANCE = 0.04;
     private static final MulticlassClassificationEvaluator ACCURACY =
             new MulticlassClassificationEvaluator().setMetricName("accuracy");
 

@@ -96,7 +96,8 @@ class ParameterServerExchangeTest {
      * The stale path is exactly stale-synchronous training, nothing more and nothing less: every pull hands a
      * worker each shard as it stood after one clock within the staleness bound (the clock its staleness
      * reports), the worker changes nothing before its next push, and the final parameters equal a replay that
-     * applies, clock by clock, the sum of both workers' recorded raw gradients with the network's own updater
+     * applies, clock by clock, the sum of both workers' recorded raw gradients (each damped by 1 / (1 + its
+     * staleness)) with the network's own updater
      * divided by the clock's rows; and each pushed gradient is that of the parameters the worker held, on its
      * batch. One rank is slowed so the other runs ahead to the bound. A gradient sent from a buffer overwritten
      * in flight, a push applied twice or with the wrong batch size, an update applied locally or a pull mixing
@@ -130,8 +131,10 @@ class ParameterServerExchangeTest {
             int rows = 0;
             for (Recording recording : recordings) {
                 float[] gradient = recording.gradients.get(c);
+                // The exchange damps a gradient taken on parameters k clocks stale by 1 / (1 + k).
+                float damping = c == 0 ? 1f : (float) (1.0 / (1 + recording.staleness.get(c - 1)));
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += gradient[i];
+                    sum[i] += gradient[i] * damping;
                 }
                 rows += recording.rows.get(c);
             }
