@@ -117,39 +117,14 @@ final class TrainingTask {
         if (delay == null) {
             return data;
         }
-        return new WorkerData() {
-            private long steps;
-
-            @Override
-            public int numRows() {
-                return data.numRows();
+        long[] steps = {0};
+        return WorkerData.beforeEachBatch(data, rows -> {
+            try {
+                Thread.sleep(delay.applyAsLong(rank, steps[0]++));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public int featureWidth() {
-                return data.featureWidth();
-            }
-
-            @Override
-            public int labelWidth() {
-                return data.labelWidth();
-            }
-
-            @Override
-            public dev.sparkdl.arrow.MiniBatch batch(int[] rows) {
-                try {
-                    Thread.sleep(delay.applyAsLong(rank, steps++));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return data.batch(rows);
-            }
-
-            @Override
-            public void close() {
-                data.close();
-            }
-        };
+        });
     }
 
     /** Rank 0's checkpoints: parameters and the whole updater state (gathered from the shard owners in PS mode). */

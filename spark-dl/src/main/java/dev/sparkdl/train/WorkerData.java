@@ -23,4 +23,35 @@ public interface WorkerData extends AutoCloseable {
 
     @Override
     void close();
+
+    /** {@code data} with {@code hook} run on each step's rows before they are read (test and fault hooks). */
+    static WorkerData beforeEachBatch(WorkerData data, java.util.function.Consumer<int[]> hook) {
+        return new WorkerData() {
+            @Override
+            public int numRows() {
+                return data.numRows();
+            }
+
+            @Override
+            public int featureWidth() {
+                return data.featureWidth();
+            }
+
+            @Override
+            public int labelWidth() {
+                return data.labelWidth();
+            }
+
+            @Override
+            public MiniBatch batch(int[] rows) {
+                hook.accept(rows);
+                return data.batch(rows);
+            }
+
+            @Override
+            public void close() {
+                data.close();
+            }
+        };
+    }
 }

@@ -18,7 +18,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import dev.sparkdl.TestData;
-import dev.sparkdl.arrow.MiniBatch;
 import dev.sparkdl.collective.InMemoryRendezvous;
 import dev.sparkdl.ps.Dl4jShardUpdater;
 import dev.sparkdl.ps.ParameterServer;
@@ -115,7 +114,8 @@ class ParameterServerExchangeTest {
         Recording[] recordings = new Recording[2];
         List<List<int[]>> batches = List.of(new ArrayList<>(), new ArrayList<>());
         List<INDArray> finals = runRanks(2,
-                rank -> new BatchLog(new InMemoryData(xs[rank].dup(), ys[rank].dup()), batches.get(rank)),
+                rank -> WorkerData.beforeEachBatch(new InMemoryData(xs[rank].dup(), ys[rank].dup()),
+                        rows -> batches.get(rank).add(rows.clone())),
                 spec, initial, plan, new ParameterServer.Settings(staleness, "none", 1e-3, 40),
                 (rank, exchange) -> recordings[rank] = new Recording(exchange, rank == 1 ? 5 : 0));
 
@@ -247,35 +247,6 @@ class ParameterServerExchangeTest {
         @Override
         public void close() {
             exchange.close();
-        }
-    }
-
-    /** A rank's rows that remembers which rows each step read. */
-    private record BatchLog(WorkerData data, List<int[]> log) implements WorkerData {
-        @Override
-        public int numRows() {
-            return data.numRows();
-        }
-
-        @Override
-        public int featureWidth() {
-            return data.featureWidth();
-        }
-
-        @Override
-        public int labelWidth() {
-            return data.labelWidth();
-        }
-
-        @Override
-        public MiniBatch batch(int[] rows) {
-            log.add(rows.clone());
-            return data.batch(rows);
-        }
-
-        @Override
-        public void close() {
-            data.close();
         }
     }
 
