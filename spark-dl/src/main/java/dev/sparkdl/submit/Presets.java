@@ -31,7 +31,10 @@ public final class Presets {
                 .build();
     }
 
-    /** LeNet-5 style: two conv/pool blocks, a dense layer, on flat pixels of {@code height x width x channels}. */
+    /**
+     * LeNet-5 style: two conv/pool blocks, a dense layer with dropout after it, on flat pixels of
+     * {@code height x width x channels}.
+     */
     public static MultiLayerConfiguration lenet(int height, int width, int channels, int outputs, boolean regression,
                                          double learningRate, long seed) {
         return new NeuralNetConfiguration.Builder()
@@ -44,17 +47,27 @@ public final class Presets {
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
                 .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
-                .layer(outputLayer(0, outputs, regression))
+                // Dropout on the 500 dense activations (DL4J's value is the keep probability): the dense layer
+                // holds most of the weights and is where LeNet overfits Fashion-MNIST after a few epochs.
+                .layer(outputLayer(0, outputs, regression, 0.5))
                 .setInputType(InputType.convolutionalFlat(height, width, channels))
                 .build();
     }
 
     private static OutputLayer outputLayer(int inputs, int outputs, boolean regression) {
+        return outputLayer(inputs, outputs, regression, 0);
+    }
+
+    /** @param keepProbability dropout on the layer's input, 0 for none */
+    private static OutputLayer outputLayer(int inputs, int outputs, boolean regression, double keepProbability) {
         OutputLayer.Builder builder = regression
                 ? new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
                 : new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX);
         if (inputs > 0) {
             builder.nIn(inputs);
+        }
+        if (keepProbability > 0) {
+            builder.dropOut(keepProbability);
         }
         return builder.nOut(outputs).build();
     }

@@ -77,7 +77,7 @@ public final class FashionMnistBenchmark {
         };
         String resultName = "fashion-mnist-" + modelName;
         String description = "cnn".equals(modelName)
-                ? "LeNet (conv5x5x20, pool, conv5x5x50, pool, dense 500, softmax), Adam 1e-3, float32"
+                ? "LeNet (conv5x5x20, pool, conv5x5x50, pool, dense 500, dropout 0.5, softmax), Adam 1e-3, float32"
                 : "MLP 784-256-10 ReLU/softmax, Adam 1e-3, float32";
         SparkSession spark = SparkSession.builder().master(master).appName("spark-dl Fashion-MNIST benchmark")
                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")

@@ -73,7 +73,7 @@ public final class ModelsBenchmark {
         for (String key : opts.getOrDefault("models", "cnn,lstm").split(",")) {
             models.add(switch (key) {
                 case "cnn" -> new Model("cnn", "LeNet (conv5x5x20, max-pool, conv5x5x50, max-pool, dense 500, "
-                        + "softmax) on flat pixels", Presets.lenet(28, 28, 1, FashionMnist.CLASSES, false, 1e-3, SEED),
+                        + "dropout 0.5, softmax) on flat pixels", Presets.lenet(28, 28, 1, FashionMnist.CLASSES, false, 1e-3, SEED),
                         0, Integer.parseInt(opts.getOrDefault("cnn-epochs", "8")), 0.91);
                 case "lstm" -> new Model("lstm", "LSTM 28->128 over the 28 pixel rows (sequenceLength 28), last "
                         + "step -> softmax", rowByRowLstm(), 28,
