@@ -50,7 +50,6 @@ public final class RingAllreduce implements AutoCloseable
     private static final int SEND_BURST = 16;
     /** Duty cycles of an INVOKER driver per loop pass while it has work: a datagram each, or so. */
     private static final int DRIVER_BURST = 8;
-    private static final long ABORT_OFFER_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_ABORT_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final CollectiveContext ctx;
@@ -475,34 +474,9 @@ public final class RingAllreduce implements AutoCloseable
         {
             failure = ex;
             LOG.warn("rank {} allreduce failed: {}", rank, ex.getMessage());
-            offerAbort(links.dataPublication, ex);
-            offerAbort(links.controlPublication, ex);
-            // Push the aborts out now: a driver run on this thread may be closed before anyone else runs it.
-            final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
-            while (driver.invokeDriver() > 0 && System.nanoTime() - deadlineNs < 0)
-            {
-                Thread.onSpinWait();
-            }
+            proxy.abortNeighbours(ex, driver, links.dataPublication, links.controlPublication);
         }
         return ex;
-    }
-
-    private void offerAbort(final ExclusivePublication publication, final CollectiveException ex)
-    {
-        final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
-        long result;
-        while ((result = proxy.offerAbort(publication, ex)) == Publication.BACK_PRESSURED ||
-            result == Publication.ADMIN_ACTION)
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                return;
-            }
-            if (0 == driver.invokeDriver())
-            {
-                Thread.onSpinWait();
-            }
-        }
     }
 
     private void goodbye()

@@ -10,7 +10,6 @@ import dev.sparkdl.transport.StorageCheck;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
-import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
@@ -42,7 +41,6 @@ final class RingLinks implements AutoCloseable
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 30));
     private static final SecureRandom NONCES = new SecureRandom();
-    private static final long ABORT_OFFER_TIMEOUT_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     final int rank;
     final int worldSize;
@@ -119,7 +117,8 @@ final class RingLinks implements AutoCloseable
         {
             if (null != links && ex instanceof CollectiveException failure)
             {
-                links.tellNeighbours(failure, driver);
+                // Both neighbours fail with this verdict instead of timing out waiting for this rank.
+                new RingProxy(rank).abortNeighbours(failure, driver, links.dataPublication, links.controlPublication);
             }
             CloseHelper.quietCloseAll(links, ipc, udp);
             throw ex;
@@ -299,37 +298,6 @@ final class RingLinks implements AutoCloseable
             {
                 idle.reset();
             }
-        }
-    }
-
-    /**
-     * Best effort, bounded: tell both neighbours why this rank leaves during the handshake, so that each
-     * fails with the same culprit instead of timing out waiting for this rank. Closing the publications
-     * afterwards lets the driver drain what was offered.
-     */
-    private void tellNeighbours(final CollectiveException failure, final MediaDriverHandle driver)
-    {
-        final RingProxy proxy = new RingProxy(rank);
-        for (final ExclusivePublication publication : new ExclusivePublication[]{dataPublication, controlPublication})
-        {
-            final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
-            while (null != publication && publication.isConnected() && System.nanoTime() - deadlineNs < 0)
-            {
-                final long result = proxy.offerAbort(publication, failure);
-                if (result > 0 || (result != Publication.BACK_PRESSURED && result != Publication.ADMIN_ACTION))
-                {
-                    break;
-                }
-                if (0 == driver.invokeDriver())
-                {
-                    Thread.onSpinWait();
-                }
-            }
-        }
-        final long deadlineNs = System.nanoTime() + ABORT_OFFER_TIMEOUT_NS;
-        while (driver.invokeDriver() > 0 && System.nanoTime() - deadlineNs < 0)
-        {
-            Thread.onSpinWait();
         }
     }
 
