@@ -30,7 +30,6 @@ final class ChunkReceiver implements FragmentHandler
     private final ChunkFlyweight chunk = new ChunkFlyweight();
     private final CRC32C crc32c = new CRC32C();
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
-    private ByteBuffer targetView;
     private ElementType type;
     private WireFormat format = WireFormat.EXACT;
     private UnsafeBuffer encoded;
@@ -59,7 +58,6 @@ final class ChunkReceiver implements FragmentHandler
         this.encoded = encoded;
         this.slotBytes = slotBytes;
         target.wrap(buffer);
-        targetView = buffer.duplicate();
         step = 0;
         chunkIndex = 0;
         received = 0;
@@ -147,9 +145,7 @@ final class ChunkReceiver implements FragmentHandler
         {
             // Checked and reduced where it lies: a frame in the image is written once and never rewritten
             // (the receiver skips duplicates), so the bytes checked are the bytes added.
-            crc32c.reset();
-            Crc.update(crc32c, buffer, chunk.payloadOffset(), payloadLength);
-            actualCrc = (int)crc32c.getValue();
+            actualCrc = crc(buffer, chunk.payloadOffset(), payloadLength);
             if (actualCrc == chunk.crc())
             {
                 if (format == WireFormat.EXACT)
@@ -166,16 +162,14 @@ final class ChunkReceiver implements FragmentHandler
         {
             // The all-gather copies the owner's final segment unchanged: every rank ends bit-identical.
             target.putBytes(byteOffset, buffer, chunk.payloadOffset(), payloadLength);
-            actualCrc = crc(targetView, byteOffset, payloadLength);
+            actualCrc = crc(target, byteOffset, payloadLength);
         }
         else
         {
             // Keep the owner's encoded bytes to forward unchanged; every rank decodes the same payload.
             final int slot = schedule.chunkSlot(segment, chunkIndex) * slotBytes;
             encoded.putBytes(slot, buffer, chunk.payloadOffset(), payloadLength);
-            crc32c.reset();
-            Crc.update(crc32c, encoded, slot, payloadLength);
-            actualCrc = (int)crc32c.getValue();
+            actualCrc = crc(encoded, slot, payloadLength);
             if (actualCrc == chunk.crc())
             {
                 format.decode(encoded, slot, count, target, byteOffset, false);
@@ -198,13 +192,10 @@ final class ChunkReceiver implements FragmentHandler
         }
     }
 
-    private int crc(final ByteBuffer view, final int offset, final int length)
+    private int crc(final DirectBuffer buffer, final int offset, final int length)
     {
         crc32c.reset();
-        view.clear();
-        view.position(offset);
-        view.limit(offset + length);
-        crc32c.update(view);
+        Crc.update(crc32c, buffer, offset, length);
         return (int)crc32c.getValue();
     }
 
