@@ -43,7 +43,7 @@ import static dev.sparkdl.collective.CollectiveException.Reason.TIMEOUT;
  * failing rank tells its neighbours, who pass it on, so every survivor fails naming the same rank. A
  * failed instance only accepts {@link #close()}.
  */
-public final class RingAllreduce implements AutoCloseable
+public final class RingAllreduce implements Allreduce
 {
     private static final Logger LOG = LoggerFactory.getLogger(RingAllreduce.class);
     private static final int FRAGMENT_LIMIT = 16;
@@ -245,11 +245,6 @@ public final class RingAllreduce implements AutoCloseable
     }
 
     /**
-     * Leave the ring: after a clean run, wait (at most {@link CollectiveContext#timeoutNs()}) until next has
-     * read everything this rank sent, then release the publications, subscriptions and driver reference.
-     * Idempotent; never throws for a peer's sake.
-     */
-    /**
      * Leave the ring because this rank's own work failed: both neighbours (and, through them, every
      * rank) fail at once naming this rank and {@code why}, instead of later reporting it merely gone.
      */
@@ -263,6 +258,11 @@ public final class RingAllreduce implements AutoCloseable
         close();
     }
 
+    /**
+     * Leave the ring: after a clean run, wait (at most {@link CollectiveContext#timeoutNs()}) until next has
+     * read everything this rank sent, then release the publications, subscriptions and driver reference.
+     * Idempotent; never throws for a peer's sake.
+     */
     public void close()
     {
         if (isClosed)

@@ -34,6 +34,8 @@ public final class BarrierTrainer {
      */
     public static final String EXCHANGE_TIMEOUT_CONF = "spark.sparkdl.exchangeTimeout";
     private static final String DEFAULT_EXCHANGE_TIMEOUT = "120s";
+    /** Whether ranks that all run in one JVM sum through its memory rather than Aeron (default true). */
+    public static final String SHARED_MEMORY_CONF = "spark.sparkdl.allreduce.sharedMemory";
     /** Spark's job property (SparkContext.SPARK_JOB_INTERRUPT_ON_CANCEL): kills interrupt task threads. */
     static final String INTERRUPT_ON_CANCEL_PROPERTY = "spark.job.interruptOnCancel";
     /** How long a failed attempt waits for its interrupted ranks to end. */
@@ -178,7 +180,7 @@ public final class BarrierTrainer {
                 fitId, attempt, trainingMode, workers, exchangeTimeoutMs,
                 progressServer != null ? progressServer.endpoint() : "(none)", fingerprint(secret));
         TrainingJob job = new TrainingJob(spec, plan, partitioned.schema(), features, labels, options.exchange(), secret,
-                gradientBytes, exchangeTimeoutMs, executorCores(sc), options.nativeThreads(),
+                gradientBytes, exchangeTimeoutMs, sharedMemory(sc), executorCores(sc), options.nativeThreads(),
                 progressServer != null ? progressServer.endpoint() : "", progressToken, options.validationFlag(),
                 store, options.checkpointInterval());
         String previousDescription = sc.getLocalProperty("spark.job.description");
@@ -216,6 +218,15 @@ public final class BarrierTrainer {
                     .warn("no live progress: cannot listen on {} ({})", host, e.toString());
             return null;
         }
+    }
+
+    static boolean sharedMemory(JavaSparkContext sc) {
+        String value = sc.getLocalProperty(SHARED_MEMORY_CONF);
+        value = value != null ? value : sc.getConf().get(SHARED_MEMORY_CONF, "true");
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(SHARED_MEMORY_CONF + " must be true or false, not '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     static long exchangeTimeoutMs(JavaSparkContext sc) {

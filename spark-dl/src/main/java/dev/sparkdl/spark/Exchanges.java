@@ -31,7 +31,7 @@ final class Exchanges {
                     settings.compressionTopK(), job.exchangeTimeoutMs());
         }
         return AllreduceExchange.join(context::allGather, rank, workers, job.secret(), bindHost,
-                job.gradientBytes(), job.exchangeTimeoutMs(), settings.compression());
+                job.gradientBytes(), job.exchangeTimeoutMs(), settings.compression(), job.sharedMemory());
     }
 
     /** The host part of Spark's "host:port" executor address. */

@@ -13,6 +13,7 @@ import dev.sparkdl.train.TrainingPlan;
  */
 record TrainingJob(NetworkSpec spec, TrainingPlan plan, StructType schema, FeatureColumn features, LabelEncoder labels,
                    ExchangeSettings exchange, byte[] secret, long gradientBytes, long exchangeTimeoutMs,
+                   boolean sharedMemory,
                    int executorCores, int nativeThreads, String progressEndpoint,
                    String progressToken, String validationFlag, CheckpointStore checkpoints,
                    int checkpointInterval) implements Serializable {

@@ -8,10 +8,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import dev.sparkdl.collective.Allreduce;
 import dev.sparkdl.collective.ElementType;
 import dev.sparkdl.collective.ErrorFeedback;
 import dev.sparkdl.collective.Rendezvous;
 import dev.sparkdl.collective.RingAllreduce;
+import dev.sparkdl.collective.SharedMemoryAllreduce;
 import dev.sparkdl.collective.WireFormat;
 import dev.sparkdl.transport.CollectiveContext;
 
@@ -20,17 +22,22 @@ import dev.sparkdl.transport.CollectiveContext;
  * ranks with a ring allreduce, in place in ND4J's off-heap buffer, so every replica applies the
  * same update. With compression "fp16" or "int8" the gradient's chunks are quantized on the wire and
  * each rank keeps what quantization lost as a residual for its next step; the step statistics stay exact.
+ * When every rank runs in one JVM (local mode, one executor's task slots) and nothing is quantized, the
+ * ranks sum through shared memory instead ({@link SharedMemoryAllreduce}): no wire, no copy into Aeron.
  */
 public final class AllreduceExchange implements GradientExchange {
-    private final RingAllreduce ring;
+    private final Allreduce allreduce;
+    /** The ring, when the gradient travels quantized; null for an exact sum. */
+    private final RingAllreduce quantizingRing;
     private final WireFormat wireFormat;
     private final ErrorFeedback feedback;
     private long bytesSent;
     private java.util.List<long[]> averaged;
 
-    private AllreduceExchange(RingAllreduce ring, WireFormat wireFormat) {
-        this.ring = ring;
+    private AllreduceExchange(Allreduce allreduce, WireFormat wireFormat) {
+        this.allreduce = allreduce;
         this.wireFormat = wireFormat;
+        this.quantizingRing = wireFormat == WireFormat.EXACT ? null : (RingAllreduce) allreduce;
         this.feedback = wireFormat == WireFormat.EXACT ? null : new ErrorFeedback(wireFormat);
     }
 
@@ -40,10 +47,19 @@ public final class AllreduceExchange implements GradientExchange {
      * @param gradientBytes the size of the flattened gradient, to size Aeron's terms
      * @param bindHost      this executor's own address (never a wildcard)
      * @param compression   "none", "fp16" or "int8": how the gradient travels
+     * @param sharedMemory  whether ranks that all run in this JVM sum through memory (exact sums only)
      */
     public static AllreduceExchange join(Rendezvous rendezvous, int rank, int workers, byte[] secret,
-                                         String bindHost, long gradientBytes, long timeoutMs, String compression) {
+                                         String bindHost, long gradientBytes, long timeoutMs, String compression,
+                                         boolean sharedMemory) {
         WireFormat wireFormat = WireFormat.forCompression(compression);
+        if (sharedMemory && wireFormat == WireFormat.EXACT && workers > 1) {
+            SharedMemoryAllreduce local = SharedMemoryAllreduce.joinIfColocated(rendezvous, rank, workers,
+                    TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+            if (local != null) {
+                return new AllreduceExchange(local, wireFormat);
+            }
+        }
         CollectiveContext context = new CollectiveContext()
                 .maxBufferBytes(Math.max(gradientBytes, 1))
                 .timeoutNs(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
@@ -54,18 +70,18 @@ public final class AllreduceExchange implements GradientExchange {
 
     @Override
     public int rank() {
-        return ring.rank();
+        return allreduce.rank();
     }
 
     @Override
     public int workers() {
-        return ring.worldSize();
+        return allreduce.worldSize();
     }
 
     /** Sums rows, loss and the raw gradient over all ranks; every replica then applies the same update. */
     @Override
     public void step(NetworkAdapter network, double[] stepStats) {
-        ring.sum(stepStats);
+        allreduce.sum(stepStats);
         INDArray flatGradient = network.flatGradient();
         ElementType type = switch (flatGradient.dataType()) {
             case FLOAT -> ElementType.FLOAT;
@@ -74,9 +90,9 @@ public final class AllreduceExchange implements GradientExchange {
                     + flatGradient.dataType());
         };
         if (feedback == null) {
-            ring.sum(nativeView(flatGradient), type, flatGradient.length());
+            allreduce.sum(nativeView(flatGradient), type, flatGradient.length());
         } else if (type == ElementType.FLOAT) {
-            ring.sum(nativeView(flatGradient), flatGradient.length(), feedback);
+            quantizingRing.sum(nativeView(flatGradient), flatGradient.length(), feedback);
         } else {
             throw new IllegalArgumentException("compression '" + wireFormat.compressionName() + "' quantizes float32 "
                     + "gradients; this network's are " + flatGradient.dataType() + " (use compression \"none\")");
@@ -90,7 +106,8 @@ public final class AllreduceExchange implements GradientExchange {
                 flat.get(NDArrayIndex.interval(range[0], range[1])).divi(workers());
             }
         }
-        // A ring sends (N-1)/N of the buffer in reduce-scatter and again in all-gather.
+        // A ring sends (N-1)/N of the buffer in reduce-scatter and again in all-gather; through shared memory a
+        // rank reads as much from its peers.
         long bytes = flatGradient.length() * (feedback == null ? flatGradient.dataType().width()
                 : wireFormat == WireFormat.FP16 ? Short.BYTES : Byte.BYTES);
         bytesSent += 2 * bytes * (workers() - 1) / workers();
@@ -113,7 +130,7 @@ public final class AllreduceExchange implements GradientExchange {
 
     @Override
     public void sumStats(double[] stats) {
-        ring.sum(stats);
+        allreduce.sum(stats);
     }
 
     @Override
@@ -123,11 +140,11 @@ public final class AllreduceExchange implements GradientExchange {
 
     @Override
     public void abort(String why) {
-        ring.abort(why);
+        allreduce.abort(why);
     }
 
     @Override
     public void close() {
-        ring.close();
+        allreduce.close();
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,10 +35,14 @@ import dev.sparkdl.collective.InMemoryRendezvous;
 class AllreduceExchangeTest {
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
 
-    /** 2 and 4 ranks, a MultiLayerNetwork and a ComputationGraph, Adam, 24 steps (3 epochs of 8). */
-    @ParameterizedTest(name = "{0} ranks, {1}")
-    @CsvSource({"2, mlp", "4, mlp", "2, graph", "4, graph"})
-    void shouldReproduceOneWorkerWithTheGlobalBatch(int workers, String kind) throws Exception {
+    /**
+     * 2 and 4 ranks, a MultiLayerNetwork and a ComputationGraph, Adam, 24 steps (3 epochs of 8), summed over
+     * Aeron and (ranks that share a JVM) through shared memory.
+     */
+    @ParameterizedTest(name = "{0} ranks, {1}, shared memory {2}")
+    @CsvSource({"2, mlp, false", "4, mlp, false", "2, graph, false", "4, graph, false", "2, mlp, true",
+            "4, graph, true"})
+    void shouldReproduceOneWorkerWithTheGlobalBatch(int workers, String kind, boolean sharedMemory) throws Exception {
         int batch = 12;
         int steps = 8;
         int rows = batch * steps;
@@ -67,7 +72,7 @@ class AllreduceExchangeTest {
                 }
             }
             return new InMemoryData(Nd4j.pullRows(x, 1, mine), Nd4j.pullRows(y, 1, mine));
-        }, spec, initial, plan);
+        }, spec, initial, plan, sharedMemory);
 
         for (INDArray p : params) {
             double diff = p.sub(single.params().reshape(p.shape())).amaxNumber().doubleValue();
@@ -77,8 +82,9 @@ class AllreduceExchangeTest {
         assertTrue(single.params().sub(initial.reshape(single.params().shape())).amaxNumber().doubleValue() > 1e-4);
     }
 
-    @Test
-    void shouldKeepThreeUnevenRanksBitIdentical() throws Exception {
+    @ParameterizedTest(name = "shared memory {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldKeepThreeUnevenRanksBitIdentical(boolean sharedMemory) throws Exception {
         NetworkSpec spec = NetworkSpec.of(TestData.mlp(4, 8, 2, 1));
         INDArray initial = NetworkAdapter.create(spec, null).params().dup();
         int[] rowsPerRank = {7, 0, 3};
@@ -90,7 +96,7 @@ class AllreduceExchangeTest {
                 y.putScalar(i, i % 2, 1f);
             }
             return new InMemoryData(x, y);
-        }, spec, initial, new TrainingPlan(3, 4, 3, 9, true));
+        }, spec, initial, new TrainingPlan(3, 4, 3, 9, true), sharedMemory);
         assertEquals(params.get(0), params.get(1));
         assertEquals(params.get(0), params.get(2));
         assertTrue(params.get(0).sub(initial.reshape(params.get(0).shape())).amaxNumber().doubleValue() > 0);
@@ -120,7 +126,7 @@ class AllreduceExchangeTest {
                     ProgressSink.NONE).run();
         }
         List<INDArray> replicas = runRanks(2, rank -> new InMemoryData(x.dup(), y.dup()), spec, initial,
-                new TrainingPlan(3, 16, 1, 0, false));
+                new TrainingPlan(3, 16, 1, 0, false), false);
         assertEquals(2, single.averagedRanges().size(), "running mean and variance (or log std)");
         for (INDArray p : replicas) {
             double diff = p.sub(single.params().reshape(p.shape())).amaxNumber().doubleValue();
@@ -133,7 +139,7 @@ class AllreduceExchangeTest {
     }
 
     private static List<INDArray> runRanks(int workers, DataForRank data, NetworkSpec spec, INDArray initial,
-                                           TrainingPlan plan) throws Exception {
+                                           TrainingPlan plan, boolean sharedMemory) throws Exception {
         InMemoryRendezvous rendezvous = new InMemoryRendezvous(workers, TimeUnit.SECONDS.toNanos(30));
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
@@ -144,7 +150,7 @@ class AllreduceExchangeTest {
                     NetworkAdapter net = NetworkAdapter.create(spec, initial);
                     try (WorkerData local = data.create(rank);
                          GradientExchange exchange = AllreduceExchange.join(rendezvous.forRank(rank), rank, workers,
-                                 SECRET, "127.0.0.1", net.params().length() * 4, 30_000, "none")) {
+                                 SECRET, "127.0.0.1", net.params().length() * 4, 30_000, "none", sharedMemory)) {
                         new WorkerLoop(net, local, plan, exchange, ProgressSink.NONE).run();
                     }
                     return net.params().dup();

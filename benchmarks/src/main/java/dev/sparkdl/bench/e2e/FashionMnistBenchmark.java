@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import dev.sparkdl.data.FashionMnist;
 import dev.sparkdl.demo.FashionMnistDemo;
+import dev.sparkdl.spark.BarrierTrainer;
 import dev.sparkdl.submit.Presets;
 
 /**
@@ -24,7 +25,8 @@ import dev.sparkdl.submit.Presets;
  * data, batch and epochs for all:
  * <ol>
  *   <li>single-process DL4J at each ND4J thread count given (the best one is the baseline);</li>
- *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]};</li>
+ *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]} (2 workers summing through shared
+ *       memory, the default for ranks in one JVM, and through Aeron IPC);</li>
  *   <li>spark-dl parameter-server with 2 workers, without and with compression ({@code --compression},
  *       default threshold).</li>
  * </ol>
@@ -104,6 +106,16 @@ public final class FashionMnistBenchmark {
                     () -> sparkDl.run("spark-dl allreduce, 1 worker", network, "allreduce", 1, epochs, batchSize, seed)));
             configurations.add(new Configuration("spark-dl allreduce, 2 workers",
                     () -> sparkDl.run("spark-dl allreduce, 2 workers", network, "allreduce", 2, epochs, batchSize, seed)));
+            // Before shared memory: the same ranks summing through Aeron IPC, for the ratio in the same run.
+            String overAeron = "spark-dl allreduce, 2 workers, over Aeron";
+            configurations.add(new Configuration(overAeron, () -> {
+                spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, "false");
+                try {
+                    return sparkDl.run(overAeron, network, "allreduce", 2, epochs, batchSize, seed);
+                } finally {
+                    spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, null);
+                }
+            }));
             configurations.add(new Configuration("spark-dl parameter-server, 2 workers",
                     () -> sparkDl.run("spark-dl parameter-server, 2 workers", network, "parameter-server", 2, epochs,
                             batchSize, seed)));

@@ -109,7 +109,7 @@ final class InProcessTraining {
                                          NetworkAdapter network, TrainingPlan plan, double threshold, int topK) {
         if (!mode.parameterServer()) {
             return AllreduceExchange.join(rendezvous.forRank(rank), rank, ranks, SECRET, "127.0.0.1",
-                    network.params().length() * Float.BYTES, TIMEOUT_MS, "none");
+                    network.params().length() * Float.BYTES, TIMEOUT_MS, "none", false);
         }
         return ParameterServerExchange.join(rendezvous.forRank(rank), rank, ranks, SECRET, "127.0.0.1", network,
                 (long) plan.epochs() * plan.stepsPerEpoch(), mode.staleness(), mode.compression(), threshold, topK,
