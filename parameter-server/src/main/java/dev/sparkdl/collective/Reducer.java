@@ -1,5 +1,9 @@
 package dev.sparkdl.collective;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.UnsafeApi;
@@ -9,6 +13,23 @@ final class Reducer
 {
     private Reducer()
     {
+    }
+
+    /** The arguments every {@link Allreduce#sum} takes: a direct buffer in native order that holds the elements. */
+    static void requireSummable(final ByteBuffer buffer, final ElementType type, final long elementCount)
+    {
+        Objects.requireNonNull(buffer, "buffer");
+        Objects.requireNonNull(type, "type");
+        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder())
+        {
+            throw new IllegalArgumentException("buffer must be direct and in native byte order (" +
+                ByteOrder.nativeOrder() + "), got direct=" + buffer.isDirect() + " order=" + buffer.order());
+        }
+        if (elementCount < 0 || elementCount > buffer.capacity() / type.width())
+        {
+            throw new IllegalArgumentException("elementCount " + elementCount + " does not fit a buffer of " +
+                buffer.capacity() + " bytes of " + type);
+        }
     }
 
     /**

@@ -212,18 +212,7 @@ public final class RingAllreduce implements Allreduce
     private void checkArguments(final ByteBuffer buffer, final ElementType type, final long elementCount)
     {
         checkUsable();
-        Objects.requireNonNull(buffer, "buffer");
-        Objects.requireNonNull(type, "type");
-        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder())
-        {
-            throw new IllegalArgumentException("buffer must be direct and in native byte order (" +
-                ByteOrder.nativeOrder() + "), got direct=" + buffer.isDirect() + " order=" + buffer.order());
-        }
-        if (elementCount < 0 || elementCount > buffer.capacity() / type.width())
-        {
-            throw new IllegalArgumentException("elementCount " + elementCount + " does not fit a buffer of " +
-                buffer.capacity() + " bytes of " + type);
-        }
+        Reducer.requireSummable(buffer, type, elementCount);
     }
 
     /** Sum a float array across all ranks, in place (copied through a reused direct buffer). */

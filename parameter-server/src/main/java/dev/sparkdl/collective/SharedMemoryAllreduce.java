@@ -2,7 +2,6 @@ package dev.sparkdl.collective;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -118,18 +117,7 @@ public final class SharedMemoryAllreduce implements Allreduce
     public void sum(final ByteBuffer buffer, final ElementType type, final long elementCount)
     {
         checkUsable();
-        Objects.requireNonNull(buffer, "buffer");
-        Objects.requireNonNull(type, "type");
-        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder())
-        {
-            throw new IllegalArgumentException("buffer must be direct and in native byte order (" +
-                ByteOrder.nativeOrder() + "), got direct=" + buffer.isDirect() + " order=" + buffer.order());
-        }
-        if (elementCount < 0 || elementCount > buffer.capacity() / type.width())
-        {
-            throw new IllegalArgumentException("elementCount " + elementCount + " does not fit a buffer of " +
-                buffer.capacity() + " bytes of " + type);
-        }
+        Reducer.requireSummable(buffer, type, elementCount);
         final int worldSize = group.worldSize;
         if (worldSize == 1)
         {

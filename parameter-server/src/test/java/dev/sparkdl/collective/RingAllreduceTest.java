@@ -55,21 +55,32 @@ class RingAllreduceTest
     void shouldSumLikeAPlainSumAndEndBitIdenticalOnEveryRank(final int worldSize) throws Exception
     {
         final long seed = 42L * worldSize;
-        final long[] lengths = lengthsFor(worldSize, new Random(seed));
         final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
 
+        assertSumsLikeAPlainSumBitIdentically(worldSize, seed, rank ->
+            new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank), rank, worldSize,
+                TestContexts.SECRET, TestContexts.LOOPBACK));
+    }
+
+    /**
+     * Every rank opens its {@link Allreduce} and sums each of {@link #lengthsFor} in each element type; every
+     * result must match a plain sum and rank 0's bit for bit.
+     */
+    static void assertSumsLikeAPlainSumBitIdentically(final int worldSize, final long seed,
+        final ThreadRanks.RankTask<Allreduce> open) throws InterruptedException
+    {
+        final long[] lengths = lengthsFor(worldSize, new Random(seed));
         final List<ThreadRanks.Outcome<List<ByteBuffer>>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
         {
             final List<ByteBuffer> results = new ArrayList<>();
-            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
-                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK))
+            try (Allreduce allreduce = open.run(rank))
             {
                 for (final long length : lengths)
                 {
                     for (final ElementType type : ElementType.values())
                     {
                         final ByteBuffer buffer = input(rank, length, type, seed);
-                        ring.sum(buffer, type, length);
+                        allreduce.sum(buffer, type, length);
                         results.add(buffer);
                     }
                 }

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,45 +28,14 @@ class SharedMemoryAllreduceTest
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldSumLikeAPlainSumAndEndBitIdenticalOnEveryRank(final int worldSize) throws Exception
     {
-        final long seed = 7L * worldSize;
-        final long[] lengths = RingAllreduceTest.lengthsFor(worldSize, new Random(seed));
         final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TIMEOUT_NS);
-
-        final List<ThreadRanks.Outcome<List<ByteBuffer>>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+        RingAllreduceTest.assertSumsLikeAPlainSumBitIdentically(worldSize, 7L * worldSize, rank ->
         {
-            final List<ByteBuffer> results = new ArrayList<>();
-            try (SharedMemoryAllreduce group = SharedMemoryAllreduce.joinIfColocated(rendezvous.forRank(rank), rank,
-                worldSize, TIMEOUT_NS))
-            {
-                assertNotNull(group, "every rank runs in this JVM");
-                for (final long length : lengths)
-                {
-                    for (final ElementType type : ElementType.values())
-                    {
-                        final ByteBuffer buffer = RingAllreduceTest.input(rank, length, type, seed);
-                        group.sum(buffer, type, length);
-                        results.add(buffer);
-                    }
-                }
-            }
-            return results;
+            final Allreduce group = SharedMemoryAllreduce.joinIfColocated(rendezvous.forRank(rank), rank, worldSize,
+                TIMEOUT_NS);
+            assertNotNull(group, "every rank runs in this JVM");
+            return group;
         });
-
-        final List<ByteBuffer> rank0 = outcomes.get(0).orThrow();
-        int index = 0;
-        for (final long length : lengths)
-        {
-            for (final ElementType type : ElementType.values())
-            {
-                RingAllreduceTest.assertMatchesPlainSum(rank0.get(index), type, length, worldSize, seed);
-                for (int rank = 1; rank < worldSize; rank++)
-                {
-                    assertEquals(rank0.get(index).clear(), outcomes.get(rank).orThrow().get(index).clear(),
-                        "rank " + rank + " differs from rank 0 for " + length + " x " + type);
-                }
-                index++;
-            }
-        }
     }
 
     @Test
