@@ -13,6 +13,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public abstract sealed class NetworkAdapter {
     /** How flat feature rows become this network's input; set by the data's owner. */
     protected InputLayout input = InputLayout.FLAT;
+    private boolean fusedAdamAllowed = true;
+    private FusedAdam fusedAdam;
+
+    /** DL4J's own updater from now on, never {@link FusedAdam} (to compare the two). */
+    NetworkAdapter withDl4jUpdater() {
+        fusedAdamAllowed = false;
+        fusedAdam = null;
+        return this;
+    }
+
+    /**
+     * Applies the summed gradient: {@link FusedAdam} where it does exactly what DL4J's updater does, else the
+     * updater itself; then params -= update.
+     */
+    final void optimizerStep(org.deeplearning4j.nn.updater.BaseMultiLayerUpdater<?> updater, boolean miniBatch,
+                             int iteration, int epoch, int batchSize, Runnable dl4jStep) {
+        if (fusedAdamAllowed && (fusedAdam == null || !fusedAdam.serves(updater))) {
+            fusedAdam = FusedAdam.of(updater, params(), flatGradient(), miniBatch);
+            fusedAdamAllowed = fusedAdam != null;
+        }
+        if (fusedAdam != null) {
+            fusedAdam.apply(iteration, epoch, batchSize);
+        } else {
+            dl4jStep.run();
+        }
+    }
 
     /** Reads features laid out as {@code layout} from now on (e.g. padded sequences with a mask). */
     public NetworkAdapter withInput(InputLayout layout) {
@@ -173,9 +199,12 @@ public abstract sealed class NetworkAdapter {
         public void applyUpdate(int globalBatchSize) {
             var conf = net.getLayerWiseConfigurations();
             int iteration = conf.getIterationCount();
-            net.getUpdater().update(net, net.gradient(), iteration, conf.getEpochCount(), globalBatchSize,
-                    LayerWorkspaceMgr.noWorkspaces());
-            step(net.params(), net.getFlattenedGradients());
+            optimizerStep((org.deeplearning4j.nn.updater.BaseMultiLayerUpdater<?>) net.getUpdater(),
+                    net.conf().isMiniBatch(), iteration, conf.getEpochCount(), globalBatchSize, () -> {
+                        net.getUpdater().update(net, net.gradient(), iteration, conf.getEpochCount(),
+                                globalBatchSize, LayerWorkspaceMgr.noWorkspaces());
+                        step(net.params(), net.getFlattenedGradients());
+                    });
             conf.setIterationCount(iteration + 1);
         }
 
@@ -264,9 +293,12 @@ public abstract sealed class NetworkAdapter {
         public void applyUpdate(int globalBatchSize) {
             var conf = graph.getConfiguration();
             int iteration = conf.getIterationCount();
-            graph.getUpdater().update(graph.gradient(), iteration, conf.getEpochCount(), globalBatchSize,
-                    LayerWorkspaceMgr.noWorkspaces());
-            step(graph.params(), graph.getFlattenedGradients());
+            optimizerStep(graph.getUpdater(), graph.conf().isMiniBatch(), iteration, conf.getEpochCount(),
+                    globalBatchSize, () -> {
+                        graph.getUpdater().update(graph.gradient(), iteration, conf.getEpochCount(),
+                                globalBatchSize, LayerWorkspaceMgr.noWorkspaces());
+                        step(graph.params(), graph.getFlattenedGradients());
+                    });
             conf.setIterationCount(iteration + 1);
         }
 

@@ -25,8 +25,8 @@ import dev.sparkdl.submit.Presets;
  * data, batch and epochs for all:
  * <ol>
  *   <li>single-process DL4J at each ND4J thread count given (the best one is the baseline);</li>
- *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]} (2 workers summing through shared
- *       memory, the default for ranks in one JVM, and through Aeron IPC);</li>
+ *   <li>spark-dl allreduce with 1 and with 2 workers in {@code local[2]}, and 2 workers as they ran before
+ *       shared memory and the fused Adam step (through Aeron IPC, with DL4J's updater);</li>
  *   <li>spark-dl parameter-server with 2 workers, without and with compression ({@code --compression},
  *       default threshold).</li>
  * </ol>
@@ -106,14 +106,17 @@ public final class FashionMnistBenchmark {
                     () -> sparkDl.run("spark-dl allreduce, 1 worker", network, "allreduce", 1, epochs, batchSize, seed)));
             configurations.add(new Configuration("spark-dl allreduce, 2 workers",
                     () -> sparkDl.run("spark-dl allreduce, 2 workers", network, "allreduce", 2, epochs, batchSize, seed)));
-            // Before shared memory: the same ranks summing through Aeron IPC, for the ratio in the same run.
-            String overAeron = "spark-dl allreduce, 2 workers, over Aeron";
-            configurations.add(new Configuration(overAeron, () -> {
+            // The step as it was before shared memory and the fused Adam step (ranks summing through Aeron IPC,
+            // DL4J's own updater), for the ratio in the same run; the property reaches local mode's executors.
+            String before = "spark-dl allreduce, 2 workers, over Aeron, DL4J's updater";
+            configurations.add(new Configuration(before, () -> {
                 spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, "false");
+                System.setProperty("spark-dl.fusedAdam", "false");
                 try {
-                    return sparkDl.run(overAeron, network, "allreduce", 2, epochs, batchSize, seed);
+                    return sparkDl.run(before, network, "allreduce", 2, epochs, batchSize, seed);
                 } finally {
                     spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, null);
+                    System.clearProperty("spark-dl.fusedAdam");
                 }
             }));
             configurations.add(new Configuration("spark-dl parameter-server, 2 workers",
