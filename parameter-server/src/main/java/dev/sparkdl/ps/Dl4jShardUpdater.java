@@ -43,6 +43,8 @@ public final class Dl4jShardUpdater implements ShardUpdater
     private final int from;
     private final int length;
     private final int initialIteration;
+    /** DL4J's Adam step fused over the shard's range where that is all DL4J's updater does; else null. */
+    private final FusedAdam fusedAdam;
 
     /**
      * @param network the rank's network (a MultiLayerNetwork or ComputationGraph, initialised, float); copied.
@@ -71,6 +73,7 @@ public final class Dl4jShardUpdater implements ShardUpdater
         this.gradientMemory = floats(flatGradient);
         this.paramsMemory = floats(flatParams);
         this.initialIteration = iterationOf(replica);
+        this.fusedAdam = FusedAdam.of(updater, flatParams, flatGradient, isMiniBatch(replica));
         this.gradient = new DefaultGradient(flatGradient);
         // The updater finds each variable's layer by the name before the last '_' of its key.
         final Map<Trainable, String> names = new java.util.IdentityHashMap<>();
@@ -96,6 +99,15 @@ public final class Dl4jShardUpdater implements ShardUpdater
     public void apply(final float[] gradientSum, final int rows, final int epoch, final long updates,
         final float[] params)
     {
+        if (null != fusedAdam)
+        {
+            gradientMemory.put(from, gradientSum, 0, length);
+            paramsMemory.put(from, params, 0, length);
+            fusedAdam.apply(Math.toIntExact(initialIteration + updates), epoch, rows, from, from + length);
+            gradientMemory.get(from, gradientSum, 0, length);
+            paramsMemory.get(from, params, 0, length);
+            return;
+        }
         flatGradient.assign(0);
         gradientMemory.put(from, gradientSum, 0, length);
         updater.update(gradient, Math.toIntExact(initialIteration + updates), epoch, rows,
@@ -264,6 +276,12 @@ public final class Dl4jShardUpdater implements ShardUpdater
             return graph.clone();
         }
         throw new IllegalArgumentException("not a DL4J network: " + network);
+    }
+
+    private static boolean isMiniBatch(final Object network)
+    {
+        return network instanceof MultiLayerNetwork net ? net.conf().isMiniBatch() :
+            ((ComputationGraph)network).conf().isMiniBatch();
     }
 
     static BaseMultiLayerUpdater<?> updaterOf(final Object network)

@@ -51,6 +51,10 @@ class Dl4jShardUpdaterStateTest {
             }
             whole.apply(gradient, 8, 0, step, wholeParams);
         }
+        for (int k = 0; k < 2; k++) {
+            assertArrayEquals(Arrays.copyOfRange(wholeParams, (int) layout.from(k), (int) layout.to(k)), shardParams[k],
+                    1e-7f, "shard " + k + "'s parameters differ from the whole network's step");
+        }
         long stateLength = net.getUpdater().getStateViewArray().length();
         // The whole network's shard covers every value of the state vector.
         assertEquals(stateLength, whole.state().length);

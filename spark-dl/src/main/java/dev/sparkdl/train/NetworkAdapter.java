@@ -6,6 +6,8 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import dev.sparkdl.ps.FusedAdam;
+
 /**
  * One replica of a network, whichever DL4J family it is. The step is split so that gradients can
  * be summed across workers between backprop and the updater (DL4J's own {@code fit} fuses them).

@@ -30,6 +30,7 @@ import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
 import dev.sparkdl.TestData;
+import dev.sparkdl.ps.FusedAdam;
 
 /** The fused Adam step does what DL4J's updater does, and stays out of the networks where it would not. */
 class FusedAdamTest {

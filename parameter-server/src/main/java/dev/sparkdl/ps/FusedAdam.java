@@ -1,4 +1,4 @@
-package dev.sparkdl.train;
+package dev.sparkdl.ps;
 
 import java.util.List;
 
@@ -22,21 +22,23 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * {@code adam_updater}, a subtract), three passes over memory and one slow kernel: on this CPU they took
  * three times as long as this loop for the 203,530 parameters of the Fashion-MNIST MLP, about a fifth of a
  * two-worker step (benchmarks/README.md). The state stays DL4J's, so checkpoints and DL4J's own updater
- * see the same moments.
+ * see the same moments. Every operation is elementwise, so a shard owner can step just its range.
  *
  * <p>Used only where that is all DL4J's updater would do: float parameters, every updater block Adam, every
  * parameter divided by the batch (not batch norm's running statistics), no gradient normalization, no
  * regularization, no pretraining blocks; {@link #of} returns null otherwise and DL4J's updater runs.
  */
-final class FusedAdam {
+public final class FusedAdam
+{
     /** {@code -Dspark-dl.fusedAdam=false} keeps DL4J's own updater everywhere (to compare the two). */
-    static final String ENABLED_PROPERTY = "spark-dl.fusedAdam";
+    public static final String ENABLED_PROPERTY = "spark-dl.fusedAdam";
 
     private final BaseMultiLayerUpdater<?> updater;
     private final INDArray params;
     private final INDArray gradient;
 
-    private FusedAdam(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradient) {
+    private FusedAdam(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradient)
+    {
         this.updater = updater;
         this.params = params;
         this.gradient = gradient;
@@ -46,29 +48,36 @@ final class FusedAdam {
      * @param miniBatch whether the network's configuration divides gradients by the batch size
      * @return the fused step for this updater, or null where it would not do exactly what DL4J does
      */
-    static FusedAdam of(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradient, boolean miniBatch) {
-        if (!Boolean.parseBoolean(System.getProperty(ENABLED_PROPERTY, "true"))) {
+    public static FusedAdam of(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradient, boolean miniBatch)
+    {
+        if (!Boolean.parseBoolean(System.getProperty(ENABLED_PROPERTY, "true")))
+        {
             return null;
         }
         if (!miniBatch || !isDenseFloat(params) || !isDenseFloat(gradient) || params.length() != gradient.length()
-                || updater.getUpdaterBlocks().isEmpty()) {
+                || updater.getUpdaterBlocks().isEmpty())
+        {
             return null;
         }
-        for (UpdaterBlock block : updater.getUpdaterBlocks()) {
+        for (UpdaterBlock block : updater.getUpdaterBlocks())
+        {
             if (!(block.getGradientUpdater() instanceof AdamUpdater adam) || block.isPretrainUpdaterBlock()
                     || adam.getM() == null || !isDenseFloat(adam.getM()) || !isDenseFloat(adam.getV())
                     || adam.getM().length() != block.getParamOffsetEnd() - block.getParamOffsetStart()
-                    || adam.getV().length() != adam.getM().length()) {
+                    || adam.getV().length() != adam.getM().length())
+            {
                 return null;
             }
-            for (UpdaterBlock.ParamState state : block.getLayersAndVariablesInBlock()) {
+            for (UpdaterBlock.ParamState state : block.getLayersAndVariablesInBlock())
+            {
                 Trainable layer = state.getLayer();
                 TrainingConfig config = layer.getConfig();
                 List<Regularization> regularization = config.getRegularizationByParam(state.getParamName());
                 GradientNormalization normalization = config.getGradientNormalization();
                 if (regularization != null && !regularization.isEmpty()
                         || normalization != null && normalization != GradientNormalization.None
-                        || !layer.updaterDivideByMinibatch(state.getParamName())) {
+                        || !layer.updaterDivideByMinibatch(state.getParamName()))
+                {
                     return null;
                 }
             }
@@ -77,10 +86,12 @@ final class FusedAdam {
     }
 
     /** A float vector (or C-ordered array) whose elements lie one after another where {@link #address} says. */
-    private static boolean isDenseFloat(INDArray array) {
+    private static boolean isDenseFloat(INDArray array)
+    {
         if (array == null || array.dataType() != DataType.FLOAT || array.length() == 0
                 || !(array.isVector() || array.ordering() == 'c')
-                || array.length() > 1 && array.elementWiseStride() != 1) {
+                || array.length() > 1 && array.elementWiseStride() != 1)
+        {
             return false;
         }
         long last = array.length() - 1;
@@ -91,16 +102,35 @@ final class FusedAdam {
     }
 
     /** Whether this step still belongs to {@code current} (a network's updater can be replaced). */
-    boolean serves(BaseMultiLayerUpdater<?> current) {
+    public boolean serves(BaseMultiLayerUpdater<?> current)
+    {
         return current == updater;
     }
 
     /** One optimizer step: what {@code updater.update(..)} then {@code params -= gradient} would do. */
-    void apply(int iteration, int epoch, int batchSize) {
+    public void apply(int iteration, int epoch, int batchSize)
+    {
+        apply(iteration, epoch, batchSize, 0, params.length());
+    }
+
+    /** The step for parameters [from, to) only; the others, their gradients and moments stay as they are. */
+    public void apply(int iteration, int epoch, int batchSize, long from, long to)
+    {
+        if (from < 0 || to > params.length() || from > to)
+        {
+            throw new IllegalArgumentException("range [" + from + ", " + to + ") of " + params.length() + " parameters");
+        }
         long paramsAt = address(params);
         long gradientAt = address(gradient);
         float batch = batchSize;
-        for (UpdaterBlock block : updater.getUpdaterBlocks()) {
+        for (UpdaterBlock block : updater.getUpdaterBlocks())
+        {
+            long start = Math.max(from, block.getParamOffsetStart());
+            long end = Math.min(to, block.getParamOffsetEnd());
+            if (start >= end)
+            {
+                continue;
+            }
             AdamUpdater adam = (AdamUpdater) block.getGradientUpdater();
             Adam config = adam.getConfig();
             float beta1 = (float) config.getBeta1();
@@ -111,20 +141,24 @@ final class FusedAdam {
             float beta1Power = (float) Math.pow(beta1, iteration + 1);
             float beta2Power = (float) Math.pow(beta2, iteration + 1);
             float stepSize = learningRate * (float) Math.sqrt(1f - beta2Power) / (1f - beta1Power);
-            if (Float.isNaN(stepSize) || Float.isInfinite(stepSize) || stepSize == 0f) {
+            if (Float.isNaN(stepSize) || Float.isInfinite(stepSize) || stepSize == 0f)
+            {
                 stepSize = epsilon;
             }
-            long offset = (long) block.getParamOffsetStart() * Float.BYTES;
-            step(gradientAt + offset, paramsAt + offset, address(adam.getM()), address(adam.getV()),
-                    adam.getM().length(), batch, beta1, beta2, epsilon, stepSize);
+            long offset = start * Float.BYTES;
+            long stateOffset = (start - block.getParamOffsetStart()) * Float.BYTES;
+            step(gradientAt + offset, paramsAt + offset, address(adam.getM()) + stateOffset,
+                    address(adam.getV()) + stateOffset, end - start, batch, beta1, beta2, epsilon, stepSize);
         }
     }
 
     private static void step(long gradient, long params, long m, long v, long count, float batch, float beta1,
-                             float beta2, float epsilon, float stepSize) {
+                             float beta2, float epsilon, float stepSize)
+    {
         float keep1 = 1f - beta1;
         float keep2 = 1f - beta2;
-        for (long at = 0, end = count * Float.BYTES; at < end; at += Float.BYTES) {
+        for (long at = 0, end = count * Float.BYTES; at < end; at += Float.BYTES)
+        {
             float g = UnsafeApi.getFloat(null, gradient + at) / batch;
             float mi = beta1 * UnsafeApi.getFloat(null, m + at) + g * keep1;
             float vi = beta2 * UnsafeApi.getFloat(null, v + at) + g * g * keep2;
@@ -137,7 +171,8 @@ final class FusedAdam {
     }
 
     /** The native address of a dense array's first element. */
-    private static long address(INDArray array) {
+    private static long address(INDArray array)
+    {
         return new UnsafeBuffer(array.data().asNio()).addressOffset() + array.offset() * Float.BYTES;
     }
 }
