@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import dev.sparkdl.data.FashionMnist;
 import dev.sparkdl.demo.FashionMnistDemo;
+import dev.sparkdl.ps.FusedAdam;
 import dev.sparkdl.spark.BarrierTrainer;
 import dev.sparkdl.submit.Presets;
 
@@ -111,12 +112,17 @@ public final class FashionMnistBenchmark {
             String before = "spark-dl allreduce, 2 workers, over Aeron, DL4J's updater";
             configurations.add(new Configuration(before, () -> {
                 spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, "false");
-                System.setProperty("spark-dl.fusedAdam", "false");
+                String fused = System.setProperty(FusedAdam.ENABLED_PROPERTY, "false");
                 try {
                     return sparkDl.run(before, network, "allreduce", 2, epochs, batchSize, seed);
                 } finally {
                     spark.sparkContext().setLocalProperty(BarrierTrainer.SHARED_MEMORY_CONF, null);
-                    System.clearProperty("spark-dl.fusedAdam");
+                    // Restores what the command line set (-Dspark-dl.fusedAdam=false runs everything without it).
+                    if (fused == null) {
+                        System.clearProperty(FusedAdam.ENABLED_PROPERTY);
+                    } else {
+                        System.setProperty(FusedAdam.ENABLED_PROPERTY, fused);
+                    }
                 }
             }));
             configurations.add(new Configuration("spark-dl parameter-server, 2 workers",
