@@ -101,10 +101,10 @@ public final class FusedAdam
                 == Float.floatToRawIntBits(array.getFloat(last));
     }
 
-    /** Whether this step still belongs to {@code current} (a network's updater can be replaced). */
-    public boolean serves(BaseMultiLayerUpdater<?> current)
+    /** Whether this step still belongs to these arrays (a network's updater or views can be replaced). */
+    public boolean serves(BaseMultiLayerUpdater<?> currentUpdater, INDArray currentParams, INDArray currentGradient)
     {
-        return current == updater;
+        return currentUpdater == updater && currentParams == params && currentGradient == gradient;
     }
 
     /** One optimizer step: what {@code updater.update(..)} then {@code params -= gradient} would do. */

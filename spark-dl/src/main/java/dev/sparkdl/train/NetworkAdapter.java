@@ -31,7 +31,7 @@ public abstract sealed class NetworkAdapter {
      */
     final void optimizerStep(org.deeplearning4j.nn.updater.BaseMultiLayerUpdater<?> updater, boolean miniBatch,
                              int iteration, int epoch, int batchSize, Runnable dl4jStep) {
-        if (fusedAdamAllowed && (fusedAdam == null || !fusedAdam.serves(updater))) {
+        if (fusedAdamAllowed && (fusedAdam == null || !fusedAdam.serves(updater, params(), flatGradient()))) {
             fusedAdam = FusedAdam.of(updater, params(), flatGradient(), miniBatch);
             fusedAdamAllowed = fusedAdam != null;
         }
