@@ -2,6 +2,7 @@ package dev.sparkdl.collective;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -315,7 +316,7 @@ public final class SharedMemoryAllreduce implements Allreduce
                 arrived[rank] = true;
                 if (++arrivedCount == worldSize)
                 {
-                    java.util.Arrays.fill(arrived, false);
+                    Arrays.fill(arrived, false);
                     arrivedCount = 0;
                     generation++;
                     tripped.signalAll();

@@ -36,12 +36,16 @@ public final class FusedAdam
     private final BaseMultiLayerUpdater<?> updater;
     private final INDArray params;
     private final INDArray gradient;
+    private final long paramsAddress;
+    private final long gradientAddress;
 
     private FusedAdam(BaseMultiLayerUpdater<?> updater, INDArray params, INDArray gradient)
     {
         this.updater = updater;
         this.params = params;
         this.gradient = gradient;
+        this.paramsAddress = address(params);
+        this.gradientAddress = address(gradient);
     }
 
     /**
@@ -120,8 +124,6 @@ public final class FusedAdam
         {
             throw new IllegalArgumentException("range [" + from + ", " + to + ") of " + params.length() + " parameters");
         }
-        long paramsAt = address(params);
-        long gradientAt = address(gradient);
         float batch = batchSize;
         for (UpdaterBlock block : updater.getUpdaterBlocks())
         {
@@ -147,7 +149,7 @@ public final class FusedAdam
             }
             long offset = start * Float.BYTES;
             long stateOffset = (start - block.getParamOffsetStart()) * Float.BYTES;
-            step(gradientAt + offset, paramsAt + offset, address(adam.getM()) + stateOffset,
+            step(gradientAddress + offset, paramsAddress + offset, address(adam.getM()) + stateOffset,
                     address(adam.getV()) + stateOffset, end - start, batch, beta1, beta2, epsilon, stepSize);
         }
     }

@@ -130,10 +130,7 @@ class SharedMemoryAllreduceTest
         });
         for (final int rank : new int[]{0, 2})
         {
-            final CollectiveException failure = assertInstanceOf(CollectiveException.class,
-                outcomes.get(rank).failure(), "rank " + rank);
-            assertEquals(CollectiveException.Reason.TIMEOUT, failure.reason(), failure.getMessage());
-            assertEquals(1, failure.culpritRank(), failure.getMessage());
+            assertFailedNaming(outcomes.get(rank), CollectiveException.Reason.TIMEOUT, 1);
         }
     }
 
@@ -163,10 +160,8 @@ class SharedMemoryAllreduceTest
         });
         for (int rank = 0; rank < 3; rank++)
         {
-            final CollectiveException failure = assertInstanceOf(CollectiveException.class,
-                outcomes.get(rank).failure(), "rank " + rank);
-            assertEquals(CollectiveException.Reason.RANK_FAILED, failure.reason());
-            assertEquals(3, failure.culpritRank());
+            final CollectiveException failure = assertFailedNaming(outcomes.get(rank),
+                CollectiveException.Reason.RANK_FAILED, 3);
             assertTrue(failure.getMessage().contains("out of memory in backprop"), failure.getMessage());
         }
         assertFalse(SharedMemoryAllreduce.hasGroup(key));
@@ -226,9 +221,17 @@ class SharedMemoryAllreduceTest
         });
         for (final ThreadRanks.Outcome<Void> outcome : outcomes)
         {
-            final CollectiveException failure = assertInstanceOf(CollectiveException.class, outcome.failure());
-            assertEquals(CollectiveException.Reason.PROTOCOL, failure.reason());
-            assertEquals(2, failure.culpritRank(), failure.getMessage());
+            assertFailedNaming(outcome, CollectiveException.Reason.PROTOCOL, 2);
         }
+    }
+
+    /** The rank failed with a {@link CollectiveException} for {@code reason} that blames {@code culprit}. */
+    private static CollectiveException assertFailedNaming(final ThreadRanks.Outcome<?> outcome,
+        final CollectiveException.Reason reason, final int culprit)
+    {
+        final CollectiveException failure = assertInstanceOf(CollectiveException.class, outcome.failure());
+        assertEquals(reason, failure.reason(), failure.getMessage());
+        assertEquals(culprit, failure.culpritRank(), failure.getMessage());
+        return failure;
     }
 }

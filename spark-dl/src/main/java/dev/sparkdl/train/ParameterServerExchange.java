@@ -24,8 +24,8 @@ import dev.sparkdl.transport.CollectiveContext;
  * synchronous and reproduces {@link AllreduceExchange}; the last step always waits for every clock, so
  * all replicas end with the same parameters. A gradient computed on parameters that lag this worker's own
  * clock by {@code k} clocks is pushed scaled by {@code 1 / (1 + k)}: in a delayed-gradient simulation of the
- * accuracy test's setup this recovered about half of what staleness costs. {@code stepStats} returns the rows and loss sum, over all
- * ranks, of the newest clock applied (this step's when staleness is 0).
+ * accuracy test's setup this recovered about half of what staleness costs. {@code stepStats} returns the
+ * rows and loss sum, over all ranks, of the newest clock applied (this step's when staleness is 0).
  */
 public final class ParameterServerExchange implements GradientExchange {
     private final ParameterServer server;

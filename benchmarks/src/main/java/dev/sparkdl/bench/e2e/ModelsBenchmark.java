@@ -44,9 +44,10 @@ import dev.sparkdl.train.EpochRecord;
  * 28 steps of 28 features, {@code sequenceLength = 28}, many-to-one through {@code LastTimeStep}; target 0.85).
  * Reports test accuracy after each model's epochs, the best epoch, samples/s and the whole fit time.
  *
- * <p>Options: {@code --models cnn,lstm (or cnn-bn: LeNet with batch normalization) --cnn-epochs 14 --lstm-epochs 6 --workers 2 --batch-size 128
- * --train-limit 0 --test-limit 0 --test-each-epoch true --out benchmarks/results --readme benchmarks/README.md} ({@code none} leaves
- * the README alone; a limit of 0 means every image).
+ * <p>Options: {@code --models cnn,lstm (or cnn-bn: LeNet with batch normalization) --cnn-epochs 14
+ * --lstm-epochs 6 --workers 2 --batch-size 128 --train-limit 0 --test-limit 0 --test-each-epoch true
+ * --out benchmarks/results --readme benchmarks/README.md} ({@code none} leaves the README alone; a limit
+ * of 0 means every image).
  */
 public final class ModelsBenchmark {
     private static final long SEED = 12345;
@@ -76,6 +77,7 @@ public final class ModelsBenchmark {
         int trainLimit = Integer.parseInt(opts.getOrDefault("train-limit", "0"));
         int testLimit = Integer.parseInt(opts.getOrDefault("test-limit", "0"));
         boolean testEachEpoch = Boolean.parseBoolean(opts.getOrDefault("test-each-epoch", "true"));
+        int cnnEpochs = Integer.parseInt(opts.getOrDefault("cnn-epochs", "14"));
         Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
         String readme = opts.getOrDefault("readme", ReadmeSection.README.toString());
         List<Model> models = new ArrayList<>();
@@ -83,10 +85,10 @@ public final class ModelsBenchmark {
             models.add(switch (key) {
                 case "cnn" -> new Model("cnn", "LeNet (conv5x5x20, max-pool, conv5x5x50, max-pool, dense 500, "
                         + "dropout 0.5, softmax) on flat pixels", Presets.lenet(28, 28, 1, FashionMnist.CLASSES, false, 1e-3, SEED),
-                        0, Integer.parseInt(opts.getOrDefault("cnn-epochs", "14")), 0.91);
+                        0, cnnEpochs, 0.91);
                 case "cnn-bn" -> new Model("cnn-bn", "LeNet with batch normalization after each convolution "
                         + "(conv5x5x20, BN, max-pool, conv5x5x50, BN, max-pool, dense 500, dropout 0.5, softmax)",
-                        lenetWithBatchNorm(), 0, Integer.parseInt(opts.getOrDefault("cnn-epochs", "14")), 0.91);
+                        lenetWithBatchNorm(), 0, cnnEpochs, 0.91);
                 case "lstm" -> new Model("lstm", "LSTM 28->128 over the 28 pixel rows (sequenceLength 28), last "
                         + "step -> softmax", rowByRowLstm(), 28,
                         Integer.parseInt(opts.getOrDefault("lstm-epochs", "6")), 0.85);
