@@ -19,18 +19,21 @@ final class PeerInfo
     final int rank;
     final int worldSize;
     final String driverId;
+    /** Its Aeron directory, for co-located ranks to publish through its driver ({@code CoLocatedDrivers}). */
+    final String directory;
     final String endpoint;
     final int streamId;
     final byte[] nonce;
     final String byteOrder;
     final int chunkBytes;
 
-    PeerInfo(final int rank, final int worldSize, final String driverId, final String endpoint, final int streamId,
-        final byte[] nonce, final String byteOrder, final int chunkBytes)
+    PeerInfo(final int rank, final int worldSize, final String driverId, final String directory,
+        final String endpoint, final int streamId, final byte[] nonce, final String byteOrder, final int chunkBytes)
     {
         this.rank = rank;
         this.worldSize = worldSize;
         this.driverId = driverId;
+        this.directory = directory;
         this.endpoint = endpoint;
         this.streamId = streamId;
         this.nonce = nonce;
@@ -45,7 +48,8 @@ final class PeerInfo
 
     String encode()
     {
-        return PREFIX + ";rank=" + rank + ";world=" + worldSize + ";driver=" + driverId + ";endpoint=" + endpoint +
+        return PREFIX + ";rank=" + rank + ";world=" + worldSize + ";driver=" + driverId + ";dir=" + directory +
+            ";endpoint=" + endpoint +
             ";stream=" + streamId + ";nonce=" + HexFormat.of().formatHex(nonce) + ";order=" + byteOrder +
             ";chunk=" + chunkBytes;
     }
@@ -64,7 +68,7 @@ final class PeerInfo
             throw new IllegalArgumentException("nonce must have " + NONCE_LENGTH + " bytes in " + encoded);
         }
         return new PeerInfo(Integer.parseInt(PeerRecord.field(fields, "rank")), Integer.parseInt(PeerRecord.field(fields, "world")),
-            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "endpoint"), Integer.parseInt(PeerRecord.field(fields, "stream")), nonce,
+            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "dir"), PeerRecord.field(fields, "endpoint"), Integer.parseInt(PeerRecord.field(fields, "stream")), nonce,
             PeerRecord.field(fields, "order"), Integer.parseInt(PeerRecord.field(fields, "chunk")));
     }
 
@@ -73,6 +77,4 @@ final class PeerInfo
     {
         return "rank " + rank + " (" + endpoint + ")";
     }
-
-
 }

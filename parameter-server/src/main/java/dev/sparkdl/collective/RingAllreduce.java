@@ -132,8 +132,8 @@ public final class RingAllreduce implements Allreduce
         receiver = new ChunkReceiver(schedule, links.prev, abortReader);
         controlHandler = new ControlHandler(links.next, abortReader);
         abortScanner = new AbortScanner(abortReader);
-        LOG.debug("rank {} of {} joined the ring: prev {}, next {}", rank, worldSize, links.prev.describe(),
-            links.next.describe());
+        LOG.debug("rank {} of {} joined the ring: prev {}, next {}; {}", rank, worldSize, links.prev.describe(),
+            links.next.describe(), links.media());
     }
 
     public int rank()
@@ -144,6 +144,12 @@ public final class RingAllreduce implements Allreduce
     public int worldSize()
     {
         return worldSize;
+    }
+
+    /** @return how this rank's links reach its neighbours, e.g. "data to rank 1 over udp, ..."; "none" alone. */
+    public String linkMedia()
+    {
+        return null == links ? "none" : links.media();
     }
 
     /** @return operations completed (or started and failed). */

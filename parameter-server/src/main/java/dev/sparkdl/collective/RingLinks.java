@@ -4,6 +4,7 @@ import dev.sparkdl.codec.ChunkFlyweight;
 import dev.sparkdl.codec.MessageHeader;
 import dev.sparkdl.codec.HelloFlyweight;
 import dev.sparkdl.transport.Channels;
+import dev.sparkdl.transport.CoLocatedDrivers;
 import dev.sparkdl.transport.CollectiveContext;
 import dev.sparkdl.transport.MediaDriverHandle;
 import dev.sparkdl.transport.StorageCheck;
@@ -35,6 +36,11 @@ import static dev.sparkdl.collective.CollectiveException.Reason.TIMEOUT;
  * stream per rank receives both the data image from prev and the control image from next; which image
  * is which is settled by the authenticated hello it starts with, and images that did not say hello are
  * never read.
+ *
+ * <p>Each link takes the cheapest medium both ends can use: IPC on the shared driver when the neighbour
+ * runs in this JVM, IPC on the neighbour's own driver when it runs in another JVM on this host
+ * ({@link CoLocatedDrivers}), else UDP. A receiver listens on IPC and UDP alike, so the two ends of a link
+ * never need to agree beforehand.
  */
 final class RingLinks implements AutoCloseable
 {
@@ -48,12 +54,29 @@ final class RingLinks implements AutoCloseable
     final PeerInfo prev;
     final PeerInfo next;
     final int chunkBytes;
+    /** How a link reaches its neighbour, fastest first. */
+    enum Medium
+    {
+        IPC_IN_JVM("ipc"), IPC_ON_HOST("ipc across JVMs"), UDP("udp");
+
+        final String label;
+
+        Medium(final String label)
+        {
+            this.label = label;
+        }
+    }
+
+    Medium dataMedium;
+    Medium controlMedium;
     ExclusivePublication dataPublication;
     ExclusivePublication controlPublication;
     Image dataImage;
     Image controlImage;
     private Subscription ipcSubscription;
     private Subscription udpSubscription;
+    private CoLocatedDrivers.Lease nextDriver;
+    private CoLocatedDrivers.Lease prevDriver;
 
     private RingLinks(final int rank, final int worldSize, final PeerInfo[] peers, final int chunkBytes)
     {
@@ -87,7 +110,7 @@ final class RingLinks implements AutoCloseable
         RingLinks links = null;
         try
         {
-            if (ctx.ipcWithinJvm())
+            if (ctx.ipcWithinJvm() || ctx.ipcWithinHost())
             {
                 ipc = aeron.addSubscription(Channels.ipcSubscription(), streamId);
             }
@@ -96,7 +119,8 @@ final class RingLinks implements AutoCloseable
 
             final byte[] nonce = new byte[PeerInfo.NONCE_LENGTH];
             NONCES.nextBytes(nonce);
-            final PeerInfo self = new PeerInfo(rank, worldSize, driver.driverId(), endpoint, streamId, nonce,
+            final PeerInfo self = new PeerInfo(rank, worldSize, driver.driverId(),
+                CoLocatedDrivers.announce(ctx, driver), endpoint, streamId, nonce,
                 PeerInfo.nativeOrder(), chunkBytesFor(ctx.mtuLength()));
             final PeerInfo[] peers = gather(rendezvous, self);
             int chunkBytes = Integer.MAX_VALUE;
@@ -170,15 +194,38 @@ final class RingLinks implements AutoCloseable
         return peers;
     }
 
-    private boolean isIpc(final CollectiveContext ctx, final PeerInfo peer)
+    private boolean isInThisJvm(final CollectiveContext ctx, final PeerInfo peer)
     {
         return ctx.ipcWithinJvm() && peer.driverId.equals(peers[rank].driverId);
     }
 
+    private boolean mayBeCoLocated(final CollectiveContext ctx, final PeerInfo peer)
+    {
+        final PeerInfo self = peers[rank];
+        return CoLocatedDrivers.mayPublishHere(ctx, self.directory, self.driverId, peer.directory, peer.driverId);
+    }
+
+    private CoLocatedDrivers.Lease coLocatedDriver(final CollectiveContext ctx, final PeerInfo peer)
+    {
+        final PeerInfo self = peers[rank];
+        return CoLocatedDrivers.connect(ctx, self.directory, self.driverId, peer.directory, peer.driverId);
+    }
+
+    /** @return e.g. "data to rank 1 over udp, control to rank 2 over ipc across JVMs". */
+    String media()
+    {
+        return "data to rank " + next.rank + " over " + dataMedium.label + ", control to rank " + prev.rank +
+            " over " + controlMedium.label;
+    }
+
     private void openPublications(final CollectiveContext ctx, final Aeron aeron, final MediaDriverHandle driver)
     {
-        final boolean nextIpc = isIpc(ctx, next);
-        final boolean prevIpc = isIpc(ctx, prev);
+        final boolean nextIpc = isInThisJvm(ctx, next);
+        final boolean prevIpc = isInThisJvm(ctx, prev);
+        nextDriver = nextIpc ? null : coLocatedDriver(ctx, next);
+        prevDriver = prevIpc ? null : coLocatedDriver(ctx, prev);
+        dataMedium = nextIpc ? Medium.IPC_IN_JVM : null != nextDriver ? Medium.IPC_ON_HOST : Medium.UDP;
+        controlMedium = prevIpc ? Medium.IPC_IN_JVM : null != prevDriver ? Medium.IPC_ON_HOST : Medium.UDP;
         final int termLength = ctx.termLength();
         final int controlTerm = CollectiveContext.CONTROL_TERM_LENGTH;
         // Our two publication logs, plus the images a udp receiver maps for what neighbours send us.
@@ -187,18 +234,21 @@ final class RingLinks implements AutoCloseable
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "ring allreduce rank " + rank + " (termLength " + termLength + ")");
 
-        final String dataChannel = nextIpc ? Channels.ipcPublication(termLength, ctx.mtuLength()) :
+        final String dataChannel = dataMedium != Medium.UDP ? Channels.ipcPublication(termLength, ctx.mtuLength()) :
             Channels.udpPublication(ctx, next.endpoint, termLength, ctx.mtuLength());
-        final String controlChannel = prevIpc ? Channels.ipcPublication(controlTerm, ctx.controlMtuLength()) :
+        final String controlChannel = controlMedium != Medium.UDP ?
+            Channels.ipcPublication(controlTerm, ctx.controlMtuLength()) :
             Channels.udpPublication(ctx, prev.endpoint, controlTerm, ctx.controlMtuLength());
-        dataPublication = aeron.addExclusivePublication(dataChannel, next.streamId);
-        controlPublication = aeron.addExclusivePublication(controlChannel, prev.streamId);
+        dataPublication = (null != nextDriver ? nextDriver.aeron() : aeron)
+            .addExclusivePublication(dataChannel, next.streamId);
+        controlPublication = (null != prevDriver ? prevDriver.aeron() : aeron)
+            .addExclusivePublication(controlChannel, prev.streamId);
         if (dataPublication.maxPayloadLength() < ChunkFlyweight.HEADER_LENGTH + chunkBytes)
         {
             throw new IllegalStateException("data publication payload " + dataPublication.maxPayloadLength() +
                 " is smaller than a chunk of " + chunkBytes + " bytes");
         }
-        if (!nextIpc && !prevIpc)
+        if (!nextIpc && !prevIpc && !mayBeCoLocated(ctx, next) && !mayBeCoLocated(ctx, prev))
         {
             CloseHelper.quietClose(ipcSubscription);
             ipcSubscription = null;
@@ -378,7 +428,9 @@ final class RingLinks implements AutoCloseable
 
     public void close()
     {
-        CloseHelper.quietCloseAll(dataPublication, controlPublication, ipcSubscription, udpSubscription);
+        // Publications before the clients of co-located drivers they were added on.
+        CloseHelper.quietCloseAll(dataPublication, controlPublication, ipcSubscription, udpSubscription, nextDriver,
+            prevDriver);
     }
 
     /** Takes an abort from the head of an authenticated image; leaves any other message unread. */

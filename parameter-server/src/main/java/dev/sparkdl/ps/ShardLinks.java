@@ -6,6 +6,7 @@ import dev.sparkdl.collective.CollectiveException;
 import dev.sparkdl.collective.PeerAuthenticator;
 import dev.sparkdl.collective.Rendezvous;
 import dev.sparkdl.transport.Channels;
+import dev.sparkdl.transport.CoLocatedDrivers;
 import dev.sparkdl.transport.CollectiveContext;
 import dev.sparkdl.transport.MediaDriverHandle;
 import dev.sparkdl.transport.StorageCheck;
@@ -61,6 +62,7 @@ final class ShardLinks implements AutoCloseable
     private final List<Subscription> serverInbox = new ArrayList<>();
     private final List<Subscription> clientInbox = new ArrayList<>();
     private final Set<Long> known = new HashSet<>();
+    private final List<CoLocatedDrivers.Lease> coLocatedDrivers = new ArrayList<>();
 
     private ShardLinks(final int rank, final int worldSize, final ShardPeer[] peers, final int payloadBytes)
     {
@@ -98,7 +100,7 @@ final class ShardLinks implements AutoCloseable
             opened.add(clientUdp);
             Subscription serverIpc = null;
             Subscription clientIpc = null;
-            if (ctx.ipcWithinJvm())
+            if (ctx.ipcWithinJvm() || ctx.ipcWithinHost())
             {
                 serverIpc = aeron.addSubscription(Channels.ipcSubscription(), serverStream);
                 opened.add(serverIpc);
@@ -109,7 +111,8 @@ final class ShardLinks implements AutoCloseable
             final String clientEndpoint = awaitEndpoint(clientUdp, rank, deadlineNs, ctx, idle);
             final byte[] nonce = new byte[ShardPeer.NONCE_LENGTH];
             NONCES.nextBytes(nonce);
-            final ShardPeer self = new ShardPeer(rank, worldSize, driver.driverId(), serverEndpoint, clientEndpoint,
+            final ShardPeer self = new ShardPeer(rank, worldSize, driver.driverId(),
+                CoLocatedDrivers.announce(ctx, driver), serverEndpoint, clientEndpoint,
                 serverStream, clientStream, nonce, ShardPeer.nativeOrder(), payloadBytesFor(ctx.mtuLength()));
             final ShardPeer[] peers = gather(rendezvous, self);
             int payloadBytes = Integer.MAX_VALUE;
@@ -182,7 +185,7 @@ final class ShardLinks implements AutoCloseable
         return peers;
     }
 
-    private boolean isIpc(final CollectiveContext ctx, final ShardPeer peer)
+    private boolean isInThisJvm(final CollectiveContext ctx, final ShardPeer peer)
     {
         return ctx.ipcWithinJvm() && peer.driverId().equals(peers[rank].driverId());
     }
@@ -194,17 +197,26 @@ final class ShardLinks implements AutoCloseable
         for (final ShardPeer peer : peers)
         {
             // Our two publications to the peer, plus the two images a udp receiver maps for the peer's to us.
-            bytesNeeded += (isIpc(ctx, peer) ? 2 : 4) * StorageCheck.logLength(termLength);
+            bytesNeeded += (isInThisJvm(ctx, peer) ? 2 : 4) * StorageCheck.logLength(termLength);
         }
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "parameter server rank " + rank + " (" + worldSize + " peers, termLength " + termLength + ")");
+        final ShardPeer self = peers[rank];
         for (final ShardPeer peer : peers)
         {
-            final boolean ipc = isIpc(ctx, peer);
-            toServer[peer.rank()] = aeron.addExclusivePublication(ipc ?
+            final boolean inThisJvm = isInThisJvm(ctx, peer);
+            final CoLocatedDrivers.Lease peerDriver = inThisJvm ? null :
+                CoLocatedDrivers.connect(ctx, self.directory(), self.driverId(), peer.directory(), peer.driverId());
+            if (null != peerDriver)
+            {
+                coLocatedDrivers.add(peerDriver);
+            }
+            final boolean ipc = inThisJvm || null != peerDriver;
+            final Aeron publisher = null != peerDriver ? peerDriver.aeron() : aeron;
+            toServer[peer.rank()] = publisher.addExclusivePublication(ipc ?
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.serverEndpoint(), termLength, ctx.mtuLength()), peer.serverStream());
-            toClient[peer.rank()] = aeron.addExclusivePublication(ipc ?
+            toClient[peer.rank()] = publisher.addExclusivePublication(ipc ?
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.clientEndpoint(), termLength, ctx.mtuLength()), peer.clientStream());
         }
@@ -385,6 +397,8 @@ final class ShardLinks implements AutoCloseable
         CloseHelper.quietCloseAll(toClient);
         CloseHelper.quietCloseAll(serverInbox);
         CloseHelper.quietCloseAll(clientInbox);
+        // After the publications added on them.
+        CloseHelper.quietCloseAll(coLocatedDrivers);
     }
 
     /** Reads one hello, copying its fields out (the term buffer is only valid inside the callback). */

@@ -8,10 +8,12 @@ import dev.sparkdl.transport.PeerRecord;
 
 /**
  * What a rank of the parameter server tells the others through the rendezvous: its driver, its two
- * inboxes (requests to its shard, replies to its worker) and its handshake nonce. A short
+ * inboxes (requests to its shard, replies to its worker), its Aeron directory (for co-located ranks to
+ * publish through its driver, {@code CoLocatedDrivers}) and its handshake nonce. A short
  * {@code key=value;...} ASCII record, parsed strictly; never Java serialization.
  */
-record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint, String clientEndpoint,
+record ShardPeer(int rank, int worldSize, String driverId, String directory, String serverEndpoint,
+    String clientEndpoint,
     int serverStream, int clientStream, byte[] nonce, String byteOrder, int payloadBytes)
 {
     static final String PREFIX = "sparkdl-ps/1";
@@ -25,7 +27,8 @@ record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint
 
     String encode()
     {
-        return PREFIX + ";rank=" + rank + ";world=" + worldSize + ";driver=" + driverId + ";server=" + serverEndpoint +
+        return PREFIX + ";rank=" + rank + ";world=" + worldSize + ";driver=" + driverId + ";dir=" + directory +
+            ";server=" + serverEndpoint +
             ";client=" + clientEndpoint + ";sstream=" + serverStream + ";cstream=" + clientStream + ";nonce=" +
             HexFormat.of().formatHex(nonce) + ";order=" + byteOrder + ";payload=" + payloadBytes;
     }
@@ -40,7 +43,7 @@ record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint
             throw new IllegalArgumentException("nonce must have " + NONCE_LENGTH + " bytes in " + encoded);
         }
         return new ShardPeer(Integer.parseInt(PeerRecord.field(fields, "rank")), Integer.parseInt(PeerRecord.field(fields, "world")),
-            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "server"), PeerRecord.field(fields, "client"),
+            PeerRecord.field(fields, "driver"), PeerRecord.field(fields, "dir"), PeerRecord.field(fields, "server"), PeerRecord.field(fields, "client"),
             Integer.parseInt(PeerRecord.field(fields, "sstream")), Integer.parseInt(PeerRecord.field(fields, "cstream")), nonce,
             PeerRecord.field(fields, "order"), Integer.parseInt(PeerRecord.field(fields, "payload")));
     }
@@ -50,5 +53,4 @@ record ShardPeer(int rank, int worldSize, String driverId, String serverEndpoint
     {
         return "rank " + rank + " (" + serverEndpoint + ")";
     }
-
 }

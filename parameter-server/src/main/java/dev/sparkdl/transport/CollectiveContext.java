@@ -105,6 +105,13 @@ public final class CollectiveContext
     public static final String IPC_WITHIN_JVM_PROP_NAME = "spark-dl.collective.ipcWithinJvm";
     public static final boolean DEFAULT_IPC_WITHIN_JVM = true;
 
+    /**
+     * Reach a rank in another JVM on this host over Aeron IPC through that rank's own driver, instead of
+     * UDP over loopback (which costs each side the kernel's copies and the driver's send and receive).
+     */
+    public static final String IPC_WITHIN_HOST_PROP_NAME = "spark-dl.collective.ipcWithinHost";
+    public static final boolean DEFAULT_IPC_WITHIN_HOST = true;
+
     private static final int MIN_TERM_LENGTH = 64 * 1024;
     private static final int MAX_TERM_LENGTH = 1024 * 1024 * 1024;
     private static final int FRAME_ALIGNMENT = 32;
@@ -136,6 +143,8 @@ public final class CollectiveContext
     private long driverTimeoutNs = Long.getLong(DRIVER_TIMEOUT_NS_PROP_NAME, DEFAULT_DRIVER_TIMEOUT_NS);
     private boolean ipcWithinJvm = Boolean.parseBoolean(
         System.getProperty(IPC_WITHIN_JVM_PROP_NAME, Boolean.toString(DEFAULT_IPC_WITHIN_JVM)));
+    private boolean ipcWithinHost = Boolean.parseBoolean(
+        System.getProperty(IPC_WITHIN_HOST_PROP_NAME, Boolean.toString(DEFAULT_IPC_WITHIN_HOST)));
 
     /**
      * Default Aeron directory: per process, in /dev/shm when it exists (a tmpfs keeps the logs in memory),
@@ -454,6 +463,18 @@ public final class CollectiveContext
         return this;
     }
 
+    public boolean ipcWithinHost()
+    {
+        return ipcWithinHost;
+    }
+
+    public CollectiveContext ipcWithinHost(final boolean ipcWithinHost)
+    {
+        checkMutable();
+        this.ipcWithinHost = ipcWithinHost;
+        return this;
+    }
+
     public String toString()
     {
         return "CollectiveContext{dir=" + aeronDirectoryName + ", threadingMode=" + threadingMode +
@@ -463,6 +484,7 @@ public final class CollectiveContext
             ", imageLivenessTimeoutNs=" + imageLivenessTimeoutNs +
             ", publicationConnectionTimeoutNs=" + publicationConnectionTimeoutNs +
             ", clientLivenessTimeoutNs=" + clientLivenessTimeoutNs +
-            ", publicationUnblockTimeoutNs=" + publicationUnblockTimeoutNs + ", ipcWithinJvm=" + ipcWithinJvm + '}';
+            ", publicationUnblockTimeoutNs=" + publicationUnblockTimeoutNs + ", ipcWithinJvm=" + ipcWithinJvm +
+            ", ipcWithinHost=" + ipcWithinHost + '}';
     }
 }

@@ -172,6 +172,16 @@ public final class MediaDriverHandle implements AutoCloseable
         return aeronDirectoryName + File.separator + "driver";
     }
 
+    /**
+     * The file in a spark-dl Aeron directory that holds its running driver's {@link #driverId()}: a rank in
+     * another JVM that reads the id a peer announced there knows it shares this host and /dev/shm with
+     * that peer, and may publish to it over IPC through that driver.
+     */
+    public static Path driverIdFile(final String aeronDirectoryName)
+    {
+        return Path.of(aeronDirectoryName, "driver-id");
+    }
+
     public String aeronDirectoryName()
     {
         return shared.directory;
@@ -335,6 +345,7 @@ public final class MediaDriverHandle implements AutoCloseable
                     .clientName("spark-dl")
                     .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
                     .errorHandler(ex -> LOG.warn("Aeron client error in {}", directory, ex)));
+                writeDriverId(directory, shared.driverId);
                 LOG.info("Started Aeron media driver in {} ({})", directory, ctx);
                 return shared;
             }
@@ -373,6 +384,22 @@ public final class MediaDriverHandle implements AutoCloseable
                 throw new UncheckedIOException("cannot create the Aeron directory " + dir, ex);
             }
             return directory;
+        }
+
+        private static void writeDriverId(final String directory, final String driverId)
+        {
+            final Path idFile = driverIdFile(directory);
+            final Path written = idFile.resolveSibling(idFile.getFileName() + ".tmp");
+            try
+            {
+                // Written whole, then renamed: a reader never sees half an id.
+                Files.writeString(written, driverId);
+                Files.move(written, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot write " + idFile, ex);
+            }
         }
 
         private void stopKeeper()

@@ -62,6 +62,32 @@ class RingAllreduceTest
                 TestContexts.SECRET, TestContexts.LOOPBACK));
     }
 
+    /** Ranks with a driver each, as ranks in different JVMs on one host have: IPC through each other's driver. */
+    @ParameterizedTest(name = "worldSize={0}")
+    @ValueSource(ints = {2, 3, 5})
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldSumLikeAPlainSumThroughEachOthersDrivers(final int worldSize) throws Exception
+    {
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        assertSumsLikeAPlainSumBitIdentically(worldSize, 7L * worldSize, rank ->
+        {
+            final RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir + "-" + rank),
+                rendezvous.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK);
+            final String media = ring.linkMedia();
+            if (media.split("over ipc across JVMs", -1).length != 3)
+            {
+                ring.close();
+                throw new AssertionError("rank " + rank + " links: " + media);
+            }
+            return ring;
+        });
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            assertFalse(new File(aeronDir + "-" + rank).exists(), "rank " + rank + " left its Aeron directory");
+        }
+        assertEquals(0, dev.sparkdl.transport.CoLocatedDrivers.openClients(), "clients on other drivers left open");
+    }
+
     /**
      * Every rank opens its {@link Allreduce} and sums each of {@link #lengthsFor} in each element type; every
      * result must match a plain sum and rank 0's bit for bit.

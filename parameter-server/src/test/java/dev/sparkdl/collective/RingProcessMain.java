@@ -1,5 +1,6 @@
 package dev.sparkdl.collective;
 
+import dev.sparkdl.transport.CoLocatedDrivers;
 import dev.sparkdl.transport.CollectiveContext;
 
 import java.nio.ByteBuffer;
@@ -10,10 +11,11 @@ import java.util.zip.CRC32C;
 
 /**
  * One rank as its own JVM, for the multi-process tests. Prints {@code AERON_DIR <dir>},
- * {@code DONE <n>} after each sum, then {@code RESULT <crc32c of the final buffer>} and exits 0, or
- * {@code FAILED <culprit rank> <message>} and exits 2.
+ * {@code MEDIA <how its links reach its neighbours>}, {@code DONE <n>} after each sum, then
+ * {@code RESULT <crc32c of the final buffer>} and {@code CO_LOCATED_CLIENTS <clients left once closed>} and
+ * exits 0, or {@code FAILED <culprit rank> <message>} and exits 2.
  *
- * <p>Arguments: rendezvousDir rank worldSize secretHex elementCount iterations timeoutMs.
+ * <p>Arguments: rendezvousDir rank worldSize secretHex elementCount iterations timeoutMs ipcWithinHost.
  */
 public final class RingProcessMain
 {
@@ -30,17 +32,20 @@ public final class RingProcessMain
         final int elementCount = Integer.parseInt(args[4]);
         final int iterations = Integer.parseInt(args[5]);
         final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(args[6]));
+        final boolean ipcWithinHost = Boolean.parseBoolean(args[7]);
         final CollectiveContext ctx = new CollectiveContext()
             .maxBufferBytes(elementCount * 4L)
             .timeoutNs(timeoutNs)
             .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2))
-            .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2));
+            .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2))
+            .ipcWithinHost(ipcWithinHost);
         System.out.println("AERON_DIR " + ctx.aeronDirectoryName());
         System.out.flush();
         final long seed = 7;
         try (RingAllreduce ring = new RingAllreduce(ctx, new FileRendezvous(rendezvousDir, rank, worldSize,
             TimeUnit.SECONDS.toNanos(30)), rank, worldSize, secret, "127.0.0.1"))
         {
+            System.out.println("MEDIA " + ring.linkMedia());
             ByteBuffer buffer = null;
             for (int i = 0; i < iterations; i++)
             {
@@ -67,6 +72,7 @@ public final class RingProcessMain
             System.out.flush();
             System.exit(3);
         }
+        System.out.println("CO_LOCATED_CLIENTS " + CoLocatedDrivers.openClients());
         System.exit(0);
     }
 }

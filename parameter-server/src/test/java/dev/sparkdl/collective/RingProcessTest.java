@@ -2,8 +2,9 @@ package dev.sparkdl.collective;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -24,7 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Ranks as separate JVMs talking UDP on 127.0.0.1, each with its own embedded media driver. */
+/**
+ * Ranks as separate JVMs, each with its own embedded media driver, linked either over UDP on 127.0.0.1 or
+ * over IPC through each other's drivers (co-located ranks, the default).
+ */
 class RingProcessTest
 {
     private static final int WORLD_SIZE = 3;
@@ -49,13 +53,15 @@ class RingProcessTest
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "ipcWithinHost={0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldSumAcrossProcessesOverUdpBitIdenticallyAndRemoveDriverDirectories() throws Exception
+    void shouldSumAcrossProcessesBitIdenticallyAndRemoveDriverDirectories(final boolean ipcWithinHost)
+        throws Exception
     {
         for (int rank = 0; rank < WORLD_SIZE; rank++)
         {
-            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 300_007, 3, 10_000));
+            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 300_007, 3, 10_000, ipcWithinHost));
         }
         final List<String> results = new ArrayList<>();
         for (final RankProcess rank : ranks)
@@ -63,6 +69,8 @@ class RingProcessTest
             assertTrue(rank.process.waitFor(60, TimeUnit.SECONDS), "rank " + rank.rank + " did not finish");
             assertEquals(0, rank.process.exitValue(), "rank " + rank.rank + " output: " + rank.output);
             results.add(rank.line("RESULT "));
+            assertLinksOver(rank, ipcWithinHost);
+            assertEquals("CO_LOCATED_CLIENTS 0", rank.line("CO_LOCATED_CLIENTS "), rank.output.toString());
             final String dir = rank.line("AERON_DIR ");
             assertNotNull(dir);
             assertFalse(new File(dir).exists(), "rank " + rank.rank + " left " + dir);
@@ -71,14 +79,16 @@ class RingProcessTest
         assertEquals(1, results.stream().distinct().count(), "ranks differ: " + results);
     }
 
-    @Test
+    @ParameterizedTest(name = "ipcWithinHost={0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldFailSurvivorsNamingARankKilledMidAllreduce() throws Exception
+    void shouldFailSurvivorsNamingARankKilledMidAllreduce(final boolean ipcWithinHost) throws Exception
     {
         final long timeoutMs = 10_000;
         for (int rank = 0; rank < WORLD_SIZE; rank++)
         {
-            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 1_000_000, 100_000, timeoutMs));
+            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 1_000_000, 100_000, timeoutMs,
+                ipcWithinHost));
         }
         final RankProcess victim = ranks.get(1);
         final long waitUntilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -87,6 +97,7 @@ class RingProcessTest
             TimeUnit.MILLISECONDS.sleep(20);
         }
         assertNotNull(victim.line("DONE 5"), "victim never got going: " + victim.output);
+        assertLinksOver(victim, ipcWithinHost);
         victim.process.destroyForcibly();
         final long killedNs = System.nanoTime();
 
@@ -106,6 +117,14 @@ class RingProcessTest
         // A SIGKILLed JVM cannot clean up after itself; remove what it left so the test leaves nothing.
         victim.process.waitFor(10, TimeUnit.SECONDS);
         org.agrona.IoUtil.delete(new File(victim.line("AERON_DIR ")), true);
+    }
+
+    private static void assertLinksOver(final RankProcess rank, final boolean ipcWithinHost)
+    {
+        final String media = rank.line("MEDIA ");
+        final String expected = ipcWithinHost ? "over ipc across JVMs" : "over udp";
+        assertNotNull(media, rank.output.toString());
+        assertEquals(2, media.split(expected, -1).length - 1, "rank " + rank.rank + " links: " + media);
     }
 
     /** A rank's JVM and the lines it printed. */
@@ -140,7 +159,8 @@ class RingProcessTest
         }
 
         static RankProcess start(final Path rendezvousDir, final int rank, final int worldSize,
-            final int elementCount, final int iterations, final long timeoutMs) throws IOException
+            final int elementCount, final int iterations, final long timeoutMs, final boolean ipcWithinHost)
+            throws IOException
         {
             final List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -161,6 +181,7 @@ class RingProcessTest
             command.add(Integer.toString(elementCount));
             command.add(Integer.toString(iterations));
             command.add(Long.toString(timeoutMs));
+            command.add(Boolean.toString(ipcWithinHost));
             final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             return new RankProcess(rank, process);
         }

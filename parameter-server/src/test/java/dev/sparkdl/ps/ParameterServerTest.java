@@ -157,6 +157,33 @@ class ParameterServerTest
         assertTrue(maxLead.get() <= 1, "a rank ran " + maxLead.get() + " steps ahead at s = 0");
     }
 
+    /** A driver per rank, as ranks in different JVMs on one host have: IPC through each other's driver. */
+    @Test
+    void shouldApplyEveryClockSynchronouslyThroughEachOthersDrivers() throws Exception
+    {
+        final int workers = 3;
+        final int length = 40_000;
+        final int steps = 4;
+        final CollectiveContext[] contexts = new CollectiveContext[workers];
+        for (int r = 0; r < workers; r++)
+        {
+            contexts[r] = PsTestSupport.context(dir + "-" + r, 10_000);
+        }
+        final float[][] params = train(workers, length, steps, ParameterServer.Settings.synchronous(), contexts,
+            new long[] {0, 5, 0}, new AtomicLongArray(workers), new AtomicInteger());
+        final double[] expected = expected(length, workers, steps, 2);
+        for (int r = 0; r < workers; r++)
+        {
+            assertArrayEquals(params[0], params[r], "replica " + r + " differs from replica 0");
+            assertFalse(new File(dir + "-" + r).exists(), "rank " + r + " left its Aeron directory");
+        }
+        for (int i = 0; i < length; i++)
+        {
+            assertEquals(expected[i], params[0][i], 1e-4, "element " + i);
+        }
+        assertEquals(0, dev.sparkdl.transport.CoLocatedDrivers.openClients(), "clients on other drivers left open");
+    }
+
     @Test
     void shouldMatchOverUdpAndRunAheadWithinTheStalenessBound() throws Exception
     {

@@ -32,8 +32,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Allreduce throughput in one run: spark-dl's {@code RingAllreduce} with N ranks as separate JVMs over UDP on
- * 127.0.0.1, Spark's {@code treeAggregate} of the same float vectors over N partitions in {@code local[N]},
+ * Allreduce throughput in one run: spark-dl's {@code RingAllreduce} with N ranks as separate JVMs on one host,
+ * linked the default way (Aeron IPC through each other's media drivers) and over UDP on 127.0.0.1 (the way
+ * ranks on different hosts talk), Spark's {@code treeAggregate} of the same float vectors over N partitions in {@code local[N]},
  * {@code BarrierTaskContext.allGather} of the same bytes in a barrier stage, and the loopback bounds (a
  * direct-buffer memory copy in this JVM, a TCP stream and a UDP stream between two JVMs).
  *
@@ -41,8 +42,9 @@ import java.util.stream.IntStream;
  * {@code --reps 7}, {@code --jit-warmup 300} (sums of 256K floats per ring before anything is timed),
  * {@code --timeout-s 300} (per child JVM), {@code --out benchmarks/results} (benchmarks/README.md's table is
  * rewritten only for this default),
- * {@code --compare-threading INVOKER} (also time the ring with the driver in that Aeron threading mode;
- * {@code none} to skip).
+ * {@code --transports ipc,udp} (which links to time the ring over),
+ * {@code --compare-threading none} (also time the ring with the driver in that Aeron threading mode, e.g.
+ * {@code INVOKER}).
  */
 public final class AllreduceBenchmark
 {
@@ -68,7 +70,8 @@ public final class AllreduceBenchmark
         final int jitWarmup = Integer.parseInt(opts.getOrDefault("jit-warmup", "300"));
         final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
         final Path out = Path.of(opts.getOrDefault("out", DEFAULT_OUT));
-        final String compareThreading = opts.getOrDefault("compare-threading", "INVOKER");
+        final String compareThreading = opts.getOrDefault("compare-threading", "none");
+        final List<String> transports = List.of(opts.getOrDefault("transports", "ipc,udp").split(","));
         final boolean compare = !"none".equalsIgnoreCase(compareThreading);
         final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
 
@@ -85,43 +88,51 @@ public final class AllreduceBenchmark
         final List<String[]> rows = new ArrayList<>();
         for (final int n : rankCounts)
         {
-            final Map<Long, double[]> ringNs = ring(n, sizesCsv, warmup, reps, jitWarmup, childTimeoutMs, List.of());
-            final Map<Long, double[]> compareNs = compare ? ring(n, sizesCsv, warmup, reps, jitWarmup,
-                childTimeoutMs, List.of("-D" + CollectiveContext.THREADING_MODE_PROP_NAME + "=" + compareThreading)) :
-                Map.of();
             final Map<Long, double[]> sparkNs = spark(n, sizes, warmup, reps);
-            for (final long floats : sizes)
+            for (final String transport : transports)
             {
-                final double bytes = floats * (double)Float.BYTES;
-                final double ring = ringNs.get(floats)[0];
-                final double callerCpu = ringNs.get(floats)[1];
-                final double driverCpu = ringNs.get(floats)[2];
-                final double tree = sparkNs.get(floats)[0];
-                final double allGather = sparkNs.get(floats)[1];
-                final double algbw = bytes / ring; // bytes per ns = GB/s
-                final double busbw = algbw * 2.0 * (n - 1) / n;
-                final double memcpyBw = bytes / memcpyNs.get(floats);
-                final double tcpBw = bytes / tcpNs.get(floats);
-                final double udpBw = udp.get(floats)[0];
-                final double socketBound = Math.max(tcpBw, udpBw);
-                final double bothWaysBw = bytes / tcpBothWaysNs.get(floats);
-                rows.add(new String[]{
-                    Integer.toString(n), label(floats), Long.toString((long)bytes),
-                    f(ring / 1e6), f(algbw), f(busbw), f(callerCpu / 1e6), f(driverCpu / 1e6),
-                    compare ? f(compareNs.get(floats)[0] / 1e6) : "-",
-                    f(tree / 1e6), f(tree / ring), f(allGather / 1e6), f(allGather / ring),
-                    f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound),
-                    f(bothWaysBw), f(busbw / bothWaysBw)});
-                System.out.printf(Locale.ROOT, "RESULT ranks=%d floats=%s ring_ms=%.2f algbw=%.3f busbw=%.3f " +
-                    "tree_ms=%.2f speedup=%.2f allGather_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f udp=%.3f " +
-                    "busbw/bound=%.2f%n", n, label(floats), ring / 1e6, algbw, busbw, tree / 1e6, tree / ring,
-                    allGather / 1e6, allGather / ring, memcpyBw, tcpBw, udpBw, busbw / socketBound);
+                final List<String> linkOption = List.of(transportOption(transport));
+                final Map<Long, double[]> ringNs = ring(n, sizesCsv, warmup, reps, jitWarmup, childTimeoutMs,
+                    linkOption, transport);
+                final List<String> compareOptions = new ArrayList<>(linkOption);
+                compareOptions.add("-D" + CollectiveContext.THREADING_MODE_PROP_NAME + "=" + compareThreading);
+                final Map<Long, double[]> compareNs = compare ? ring(n, sizesCsv, warmup, reps, jitWarmup,
+                    childTimeoutMs, compareOptions, transport) : Map.of();
+                for (final long floats : sizes)
+                {
+                    final double bytes = floats * (double)Float.BYTES;
+                    final double ring = ringNs.get(floats)[0];
+                    final double callerCpu = ringNs.get(floats)[1];
+                    final double driverCpu = ringNs.get(floats)[2];
+                    final double tree = sparkNs.get(floats)[0];
+                    final double allGather = sparkNs.get(floats)[1];
+                    final double algbw = bytes / ring; // bytes per ns = GB/s
+                    final double busbw = algbw * 2.0 * (n - 1) / n;
+                    final double memcpyBw = bytes / memcpyNs.get(floats);
+                    final double tcpBw = bytes / tcpNs.get(floats);
+                    final double udpBw = udp.get(floats)[0];
+                    final double socketBound = Math.max(tcpBw, udpBw);
+                    final double bothWaysBw = bytes / tcpBothWaysNs.get(floats);
+                    rows.add(new String[]{
+                        Integer.toString(n), TRANSPORT_LABELS.get(transport), label(floats),
+                        Long.toString((long)bytes),
+                        f(ring / 1e6), f(algbw), f(busbw), f(callerCpu / 1e6), f(driverCpu / 1e6),
+                        compare ? f(compareNs.get(floats)[0] / 1e6) : "-",
+                        f(tree / 1e6), f(tree / ring), f(allGather / 1e6), f(allGather / ring),
+                        f(memcpyBw), f(tcpBw), f(udpBw), f(100 * udp.get(floats)[1]), f(busbw / socketBound),
+                        f(bothWaysBw), f(busbw / bothWaysBw)});
+                    System.out.printf(Locale.ROOT, "RESULT ranks=%d links=%s floats=%s ring_ms=%.2f algbw=%.3f " +
+                        "busbw=%.3f tree_ms=%.2f speedup=%.2f allGather_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f " +
+                        "udp=%.3f busbw/bound=%.2f%n", n, transport, label(floats), ring / 1e6, algbw, busbw,
+                        tree / 1e6, tree / ring,
+                        allGather / 1e6, allGather / ring, memcpyBw, tcpBw, udpBw, busbw / socketBound);
+                }
             }
         }
         final String loadEnd = loadAverage();
         System.out.println("load average at end: " + loadEnd);
 
-        final String[] header = {"ranks", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
+        final String[] header = {"ranks", "ring links", "floats", "bytes", "allreduce ms", "algbw GB/s", "busbw GB/s",
             "caller CPU ms", "driver CPU ms",
             "allreduce ms, " + compareThreading + " driver", "treeAggregate ms", "x treeAggregate", "allGather ms", "x allGather", "memcpy GB/s", "TCP GB/s",
             "UDP GB/s", "UDP loss %", "busbw / socket bound", "TCP both ways GB/s per direction",
@@ -145,7 +156,9 @@ public final class AllreduceBenchmark
             .append("rank (most loaded rank, median): the thread calling `sum`, and the media driver's and Aeron ")
             .append("client's threads; x = that time / allreduce time; socket bound = the faster of the TCP and ")
             .append("UDP streams (one direction, a core per side); both-ways bound = two TCP streams in opposite ")
-            .append("directions at once, the slower direction (what a 2-rank ring asks of the 2 cores).\n\n");
+            .append("directions at once, the slower direction (what a 2-rank ring asks of the 2 cores). Ring links: ")
+            .append("IPC through each other's media drivers (the default for ranks on one host), or UDP on ")
+            .append("127.0.0.1 (what ranks on different hosts use).\n\n");
         md.append("| ").append(String.join(" | ", header)).append(" |\n|");
         md.append("---|".repeat(header.length)).append('\n');
         for (final String[] row : rows)
@@ -167,7 +180,8 @@ public final class AllreduceBenchmark
 
     /** @return per size {median wall ns of the slowest rank, median caller CPU ns and driver CPU ns per sum of the busiest rank}. */
     private static Map<Long, double[]> ring(final int worldSize, final String sizesCsv, final int warmup,
-        final int reps, final int jitWarmup, final long timeoutMs, final List<String> jvmOptions) throws Exception
+        final int reps, final int jitWarmup, final long timeoutMs, final List<String> jvmOptions,
+        final String transport) throws Exception
     {
         final Path dir = Files.createTempDirectory("sparkdl-allreduce-rv-");
         final byte[] secret = new byte[32];
@@ -195,6 +209,16 @@ public final class AllreduceBenchmark
             }
             System.out.println("ring config: " + ranks.get(0).lines.stream().filter(l -> l.startsWith("CONFIG "))
                 .findFirst().orElse("?"));
+            for (final Child rank : ranks)
+            {
+                // A row labelled with a transport must have run over it on every link.
+                final String media = rank.lines.stream().filter(l -> l.startsWith("MEDIA ")).findFirst().orElse("");
+                final String expected = " over " + TRANSPORT_LABELS.get(transport);
+                if (media.split(expected + "(,|$)", -1).length - 1 != 2)
+                {
+                    throw new IllegalStateException(rank.name + " did not link over " + transport + ": " + media);
+                }
+            }
             // A sum ends when the slowest rank has the result: per rep the longest time over the ranks.
             final Map<String, Long> slowest = new HashMap<>();
             final Map<String, Long> busiest = new HashMap<>();
@@ -228,6 +252,17 @@ public final class AllreduceBenchmark
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    private static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", "ipc across JVMs", "udp", "udp");
+
+    private static String transportOption(final String transport)
+    {
+        if (!TRANSPORT_LABELS.containsKey(transport))
+        {
+            throw new IllegalArgumentException("--transports takes ipc and/or udp, got " + transport);
+        }
+        return "-D" + CollectiveContext.IPC_WITHIN_HOST_PROP_NAME + "=" + "ipc".equals(transport);
     }
 
     /** @param byRep {@code "<floats> <rep>"} to a figure: the median figure per size. */

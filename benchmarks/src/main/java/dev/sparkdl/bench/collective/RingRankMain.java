@@ -62,6 +62,7 @@ public final class RingRankMain
             rank, worldSize, secret, "127.0.0.1"))
         {
             System.out.println("CONFIG " + ctx);
+            System.out.println("MEDIA " + ring.linkMedia());
             printThreadCpu("start");
             jitWarmup(ring, Math.min(largest, JIT_WARMUP_FLOATS), jitWarmupOps);
             for (final long n : sizes)

@@ -170,19 +170,26 @@ public final class ScalingProjection {
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** Columns {@code ranks}, {@code bytes}, {@code allreduce_ms} of the allreduce benchmark's CSV. */
+    /**
+     * Columns {@code ranks}, {@code bytes}, {@code allreduce_ms} of the allreduce benchmark's CSV, UDP rows
+     * only where it has a {@code ring_links} column: the projection is for ranks on different hosts.
+     */
     static List<RingCostModel.Measurement> readAllreduce(Path csv) throws IOException {
         List<String> lines = Files.readAllLines(csv);
         List<String> header = Arrays.asList(lines.get(0).split(","));
         int ranks = column(header, "ranks", csv);
         int bytes = column(header, "bytes", csv);
         int ms = column(header, "allreduce_ms", csv);
+        int links = header.indexOf("ring_links");
         List<RingCostModel.Measurement> points = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
             if (line.isBlank()) {
                 continue;
             }
             String[] cells = line.split(",");
+            if (links >= 0 && !"udp".equals(cells[links].trim())) {
+                continue;
+            }
             points.add(new RingCostModel.Measurement(Integer.parseInt(cells[ranks].trim()),
                     Long.parseLong(cells[bytes].trim()), Double.parseDouble(cells[ms].trim()) / 1e3));
         }
