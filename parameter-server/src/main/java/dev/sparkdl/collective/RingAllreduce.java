@@ -405,6 +405,11 @@ public final class RingAllreduce implements Allreduce
 
     private void checkLiveness(final long lastProgressNs, final long nowNs)
     {
+        final PeerInfo exited = links.exitedCoLocatedNeighbour(nowNs);
+        if (null != exited)
+        {
+            throw failAfterGrace(peerGone(exited, "its process on this host has exited"));
+        }
         if (links.dataImage.isClosed())
         {
             throw failAfterGrace(peerGone(links.prev, "its data link to rank " + rank + " was lost"));

@@ -47,6 +47,7 @@ final class RingLinks implements AutoCloseable
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 30));
     private static final SecureRandom NONCES = new SecureRandom();
+    private static final long EXIT_CHECK_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     final int rank;
     final int worldSize;
@@ -77,6 +78,7 @@ final class RingLinks implements AutoCloseable
     private Subscription udpSubscription;
     private CoLocatedDrivers.Lease nextDriver;
     private CoLocatedDrivers.Lease prevDriver;
+    private long lastExitCheckNs = System.nanoTime();
 
     private RingLinks(final int rank, final int worldSize, final PeerInfo[] peers, final int chunkBytes)
     {
@@ -209,6 +211,21 @@ final class RingLinks implements AutoCloseable
     {
         final PeerInfo self = peers[rank];
         return CoLocatedDrivers.connect(ctx, self.directory, self.driverId, peer.directory, peer.driverId);
+    }
+
+    /**
+     * @return next or prev when it ran in another JVM on this host that has exited (looked up at most every
+     * {@code EXIT_CHECK_INTERVAL_NS}), else null.
+     */
+    PeerInfo exitedCoLocatedNeighbour(final long nowNs)
+    {
+        if (nowNs - lastExitCheckNs < EXIT_CHECK_INTERVAL_NS || (null == nextDriver && null == prevDriver))
+        {
+            return null;
+        }
+        lastExitCheckNs = nowNs;
+        return null != nextDriver && nextDriver.hasPeerExited() ? next :
+            null != prevDriver && prevDriver.hasPeerExited() ? prev : null;
     }
 
     /** @return e.g. "data to rank 1 over udp, control to rank 2 over ipc across JVMs". */

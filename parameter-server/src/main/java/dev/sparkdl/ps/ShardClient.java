@@ -381,6 +381,10 @@ final class ShardClient
         {
             throw gone(owner, what + ": its link with rank " + rank + " was lost");
         }
+        if (links.hasExited(owner, System.nanoTime()))
+        {
+            throw gone(owner, what + ": its process on this host has exited");
+        }
     }
 
     private CollectiveException gone(final int owner, final String detail)

@@ -47,6 +47,7 @@ final class ShardLinks implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ShardLinks.class);
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 29) * 2);
+    private static final long EXIT_CHECK_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
     private static final SecureRandom NONCES = new SecureRandom();
 
     final int rank;
@@ -62,7 +63,10 @@ final class ShardLinks implements AutoCloseable
     private final List<Subscription> serverInbox = new ArrayList<>();
     private final List<Subscription> clientInbox = new ArrayList<>();
     private final Set<Long> known = new HashSet<>();
-    private final List<CoLocatedDrivers.Lease> coLocatedDrivers = new ArrayList<>();
+    /** Per peer rank: a client on its own driver when it runs in another JVM on this host, else null. */
+    private final CoLocatedDrivers.Lease[] peerDrivers;
+    private final boolean[] exited;
+    private long lastExitCheckNs = System.nanoTime();
 
     private ShardLinks(final int rank, final int worldSize, final ShardPeer[] peers, final int payloadBytes)
     {
@@ -74,6 +78,25 @@ final class ShardLinks implements AutoCloseable
         this.toClient = new ExclusivePublication[worldSize];
         this.fromWorker = new Image[worldSize];
         this.fromOwner = new Image[worldSize];
+        this.peerDrivers = new CoLocatedDrivers.Lease[worldSize];
+        this.exited = new boolean[worldSize];
+    }
+
+    /**
+     * @return whether the peer ran in another JVM on this host that has exited (looked up at most every
+     * {@code EXIT_CHECK_INTERVAL_NS}): a killed co-located executor shows at once, not after a timeout.
+     */
+    boolean hasExited(final int peer, final long nowNs)
+    {
+        if (nowNs - lastExitCheckNs >= EXIT_CHECK_INTERVAL_NS)
+        {
+            lastExitCheckNs = nowNs;
+            for (int r = 0; r < worldSize; r++)
+            {
+                exited[r] |= null != peerDrivers[r] && peerDrivers[r].hasPeerExited();
+            }
+        }
+        return exited[peer];
     }
 
     /** Payload bytes of one chunk: an unfragmented Aeron frame, a whole number of doubles. */
@@ -207,10 +230,7 @@ final class ShardLinks implements AutoCloseable
             final boolean inThisJvm = isInThisJvm(ctx, peer);
             final CoLocatedDrivers.Lease peerDriver = inThisJvm ? null :
                 CoLocatedDrivers.connect(ctx, self.directory(), self.driverId(), peer.directory(), peer.driverId());
-            if (null != peerDriver)
-            {
-                coLocatedDrivers.add(peerDriver);
-            }
+            peerDrivers[peer.rank()] = peerDriver;
             final boolean ipc = inThisJvm || null != peerDriver;
             final Aeron publisher = null != peerDriver ? peerDriver.aeron() : aeron;
             toServer[peer.rank()] = publisher.addExclusivePublication(ipc ?
@@ -398,7 +418,7 @@ final class ShardLinks implements AutoCloseable
         CloseHelper.quietCloseAll(serverInbox);
         CloseHelper.quietCloseAll(clientInbox);
         // After the publications added on them.
-        CloseHelper.quietCloseAll(coLocatedDrivers);
+        CloseHelper.quietCloseAll(peerDrivers);
     }
 
     /** Reads one hello, copying its fields out (the term buffer is only valid inside the callback). */

@@ -32,6 +32,7 @@ public final class CoLocatedDrivers
 
     private static final Logger LOG = LoggerFactory.getLogger(CoLocatedDrivers.class);
     private static final Map<String, SharedClient> CLIENTS = new HashMap<>();
+    private static final long NOT_HERE = -1;
 
     private CoLocatedDrivers()
     {
@@ -71,8 +72,9 @@ public final class CoLocatedDrivers
     public static Lease connect(final CollectiveContext ctx, final String ownDirectory, final String ownDriverId,
         final String peerDirectory, final String peerDriverId)
     {
-        if (!mayPublishHere(ctx, ownDirectory, ownDriverId, peerDirectory, peerDriverId) ||
-            !isRunningHere(peerDirectory, peerDriverId))
+        final long pid = mayPublishHere(ctx, ownDirectory, ownDriverId, peerDirectory, peerDriverId) ?
+            processRunning(peerDirectory, peerDriverId) : NOT_HERE;
+        if (NOT_HERE == pid)
         {
             return null;
         }
@@ -98,7 +100,7 @@ public final class CoLocatedDrivers
                     LOG.warn("cannot join the co-located driver in {}; using UDP to reach it", aeronDirectoryName, ex);
                     return null;
                 }
-                shared = new SharedClient(key, aeron);
+                shared = new SharedClient(key, aeron, pid);
                 CLIENTS.put(key, shared);
             }
             shared.referenceCount++;
@@ -127,22 +129,26 @@ public final class CoLocatedDrivers
         LOG.warn("Aeron client on the co-located driver in {}", aeronDirectoryName, ex);
     }
 
-    private static boolean isRunningHere(final String aeronDirectoryName, final String driverId)
+    /** @return the pid of the JVM running driver {@code driverId} in that directory on this host, or NOT_HERE. */
+    private static long processRunning(final String aeronDirectoryName, final String driverId)
     {
-        final Path directory = Path.of(aeronDirectoryName);
-        if (!directory.isAbsolute())
+        if (!Path.of(aeronDirectoryName).isAbsolute())
         {
-            return false;
+            return NOT_HERE;
         }
         try
         {
             final Path idFile = MediaDriverHandle.driverIdFile(aeronDirectoryName);
-            return Files.size(idFile) < 128 &&
-                driverId.equals(new String(Files.readAllBytes(idFile), StandardCharsets.US_ASCII));
+            if (Files.size(idFile) > 128)
+            {
+                return NOT_HERE;
+            }
+            final String[] idAndPid = new String(Files.readAllBytes(idFile), StandardCharsets.US_ASCII).split(" ");
+            return idAndPid.length == 2 && driverId.equals(idAndPid[0]) ? Long.parseLong(idAndPid[1]) : NOT_HERE;
         }
-        catch (final IOException | SecurityException ex)
+        catch (final IOException | SecurityException | NumberFormatException ex)
         {
-            return false; // Not on this host, not visible to this user, or already gone.
+            return NOT_HERE; // Not on this host, not visible to this user, or already gone.
         }
     }
 
@@ -150,12 +156,14 @@ public final class CoLocatedDrivers
     {
         final String key;
         final Aeron aeron;
+        final long pid;
         int referenceCount;
 
-        SharedClient(final String key, final Aeron aeron)
+        SharedClient(final String key, final Aeron aeron, final long pid)
         {
             this.key = key;
             this.aeron = aeron;
+            this.pid = pid;
         }
     }
 
@@ -173,6 +181,15 @@ public final class CoLocatedDrivers
         public Aeron aeron()
         {
             return shared.aeron;
+        }
+
+        /**
+         * @return whether the JVM of that driver has exited: a killed executor shows here at once, where its
+         * driver's silence takes the client's driver timeout (10 s by default) to show.
+         */
+        public boolean hasPeerExited()
+        {
+            return ProcessHandle.of(shared.pid).map(process -> !process.isAlive()).orElse(true);
         }
 
         /** Release the hold; the last one closes the client. Idempotent. */

@@ -173,9 +173,10 @@ public final class MediaDriverHandle implements AutoCloseable
     }
 
     /**
-     * The file in a spark-dl Aeron directory that holds its running driver's {@link #driverId()}: a rank in
-     * another JVM that reads the id a peer announced there knows it shares this host and /dev/shm with
-     * that peer, and may publish to it over IPC through that driver.
+     * The file in a spark-dl Aeron directory that holds its running driver's {@link #driverId()} and the
+     * process id of its JVM ({@code "<id> <pid>"}): a rank in another JVM that reads the id a peer announced
+     * there knows it shares this host and /dev/shm with that peer, may publish to it over IPC through that
+     * driver, and can tell at once when that JVM has exited.
      */
     public static Path driverIdFile(final String aeronDirectoryName)
     {
@@ -393,7 +394,7 @@ public final class MediaDriverHandle implements AutoCloseable
             try
             {
                 // Written whole, then renamed: a reader never sees half an id.
-                Files.writeString(written, driverId);
+                Files.writeString(written, driverId + " " + ProcessHandle.current().pid());
                 Files.move(written, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
             catch (final IOException ex)

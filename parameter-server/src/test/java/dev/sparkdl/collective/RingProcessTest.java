@@ -110,7 +110,14 @@ class RingProcessTest
             final String failed = survivor.line("FAILED ");
             assertTrue(failed.startsWith("FAILED 1 "), "rank " + survivor.rank + " blamed the wrong rank: " + failed);
             assertTrue(failed.contains("rank 1 (127.0.0.1:"), failed);
+            System.err.printf("[RingProcessTest] ipcWithinHost=%s: rank %d failed %d ms after the kill: %s%n",
+                ipcWithinHost, survivor.rank, tookMs, failed);
             assertTrue(tookMs < timeoutMs + 5_000, "rank " + survivor.rank + " took " + tookMs + " ms");
+            if (ipcWithinHost)
+            {
+                // Seen from the victim's pid, not from its driver's silence (the driver timeout, 10 s).
+                assertTrue(failed.contains("its process on this host has exited"), failed);
+            }
             final String dir = survivor.line("AERON_DIR ");
             assertFalse(new File(dir).exists(), "rank " + survivor.rank + " left " + dir);
         }

@@ -72,6 +72,7 @@ class CoLocatedDriversTest
             CoLocatedDrivers.Lease second = connectAToB(ctx))
         {
             assertNotNull(first, "driver B runs on this host: A must reach it");
+            assertFalse(first.hasPeerExited(), "B's JVM (this one) runs");
             assertSame(first.aeron(), second.aeron(), "one client per driver");
             assertEquals(1, CoLocatedDrivers.openClients());
             try (ExclusivePublication toB = first.aeron().addExclusivePublication(
