@@ -132,7 +132,7 @@ public final class RingAllreduce implements Allreduce
         receiver = new ChunkReceiver(schedule, links.prev, abortReader);
         controlHandler = new ControlHandler(links.next, abortReader);
         abortScanner = new AbortScanner(abortReader);
-        LOG.debug("rank {} of {} joined the ring: prev {}, next {}; {}", rank, worldSize, links.prev.describe(),
+        LOG.info("rank {} of {} joined the ring: prev {}, next {}; {}", rank, worldSize, links.prev.describe(),
             links.next.describe(), links.media());
     }
 

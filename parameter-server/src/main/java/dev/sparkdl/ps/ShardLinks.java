@@ -225,6 +225,7 @@ final class ShardLinks implements AutoCloseable
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "parameter server rank " + rank + " (" + worldSize + " peers, termLength " + termLength + ")");
         final ShardPeer self = peers[rank];
+        final StringBuilder media = new StringBuilder();
         for (final ShardPeer peer : peers)
         {
             final boolean inThisJvm = isInThisJvm(ctx, peer);
@@ -233,6 +234,8 @@ final class ShardLinks implements AutoCloseable
             peerDrivers[peer.rank()] = peerDriver;
             final boolean ipc = inThisJvm || null != peerDriver;
             final Aeron publisher = null != peerDriver ? peerDriver.aeron() : aeron;
+            media.append(media.length() == 0 ? "" : ", ").append("rank ").append(peer.rank()).append(" over ")
+                .append(inThisJvm ? "ipc" : null != peerDriver ? "ipc across JVMs" : "udp");
             toServer[peer.rank()] = publisher.addExclusivePublication(ipc ?
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.serverEndpoint(), termLength, ctx.mtuLength()), peer.serverStream());
@@ -240,6 +243,7 @@ final class ShardLinks implements AutoCloseable
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.clientEndpoint(), termLength, ctx.mtuLength()), peer.clientStream());
         }
+        LOG.info("parameter server rank {} of {} links: {}", rank, worldSize, media);
     }
 
     private void handshake(final PeerAuthenticator authenticator, final long deadlineNs, final CollectiveContext ctx,

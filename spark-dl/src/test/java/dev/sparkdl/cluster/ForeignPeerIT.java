@@ -39,6 +39,7 @@ import dev.sparkdl.ml.DL4JClassifier;
 import dev.sparkdl.transport.Channels;
 import dev.sparkdl.transport.CollectiveContext;
 import dev.sparkdl.transport.MediaDriverHandle;
+import io.aeron.Aeron;
 import io.aeron.CncFileDescriptor;
 import io.aeron.ExclusivePublication;
 
@@ -47,12 +48,16 @@ import io.aeron.ExclusivePublication;
  * running on the cluster. It learns the UDP ports the executor JVMs listen on (/proc, as any local
  * user can) and, as the worst case, the Aeron stream ids of their subscriptions (from the counters in
  * the executors' Aeron directories, which only their own user can read), then, through its own media
- * driver, sends each of them a hello with a forged MAC claiming to be rank 1 and junk after it. The
- * fit must complete with one attempt and full accuracy, and the forged peer must be refused.
+ * driver, sends each of them a hello with a forged MAC claiming to be rank 1 and junk after it; and, as
+ * a process of the same user can, publishes the same over IPC straight into each executor's own driver
+ * (the way co-located ranks link). The fit must complete with one attempt and full accuracy, and the
+ * forged peer must be refused.
  */
 class ForeignPeerIT {
     private static final int EPOCHS = 4;
-    private static final Pattern SUBSCRIBER = Pattern.compile("^sub-pos: -?\\d+ -?\\d+ (-?\\d+) aeron:udp");
+    // The executors of one host link over IPC: their UDP subscriptions (open for other hosts) share the
+    // stream ids of the IPC ones.
+    private static final Pattern SUBSCRIBER = Pattern.compile("^sub-pos: -?\\d+ -?\\d+ (-?\\d+) aeron:(?:udp|ipc)");
 
     @RegisterExtension
     static final ClusterExtension CLUSTER = new ClusterExtension(2);
@@ -111,17 +116,20 @@ class ForeignPeerIT {
         DL4JClassificationModel model = fit.get(150, TimeUnit.SECONDS);
         double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
                 .evaluate(model.transform(fixture.test));
-        System.err.printf("[ForeignPeerIT] %s: %d forged publications connected to executor subscriptions; "
-                + "fit accuracy %.4f%n", mode, connected, accuracy);
+        System.err.printf("[ForeignPeerIT] %s: %d forged publications connected to executor subscriptions "
+                + "(UDP and IPC); fit accuracy %.4f%n", mode, connected, accuracy);
         assertTrue(connected > 0, mode + ": the forged peer reached no subscription of the fit");
         List<String> lines = fixture.log.lines();
         assertEquals(1, lines.subList(logFrom, lines.size()).stream()
                 .filter(l -> LogCapture.ATTEMPT.matcher(l).find()).count(), mode + ": the fit needed a retry: " + lines);
         assertTrue(accuracy >= 0.95, mode + ": accuracy " + accuracy);
         assertEquals(EPOCHS, model.trainingHistory().size());
+        String executorLogs = cluster.executorLogs(appId);
+        // Two executors of one host: their ranks link over IPC through each other's drivers.
+        assertTrue(executorLogs.contains("over ipc across JVMs") && !executorLogs.contains("over udp"),
+                mode + ": the executors did not link over IPC");
         if (mode.equals("parameter-server")) {
             // A shard reads the first message of every new image, and refuses one without a valid hello.
-            String executorLogs = cluster.executorLogs(appId);
             assertTrue(executorLogs.contains("refused the parameter-server peer"),
                     "no executor logged refusing the forged peer");
         }
@@ -130,7 +138,10 @@ class ForeignPeerIT {
         fixture.assertClean(List.of());
     }
 
-    /** Sends forged hellos and junk to every (UDP port, stream) of the executors; returns connections made. */
+    /**
+     * Sends forged hellos and junk to every (UDP port, stream) of the executors and over IPC into each
+     * executor's driver on each stream; returns connections made (at least one of each kind, or it fails).
+     */
     private static int attack(Path attackerDir, List<Long> pids) throws Exception {
         Set<Integer> ports = new TreeSet<>();
         Set<Integer> streams = new TreeSet<>();
@@ -143,6 +154,8 @@ class ForeignPeerIT {
         CollectiveContext context = new CollectiveContext().aeronDirectoryName(attackerDir.resolve("aeron").toString());
         int connected = 0;
         List<ExclusivePublication> publications = new ArrayList<>();
+        List<ExclusivePublication> ipcPublications = new ArrayList<>();
+        List<Aeron> executorDrivers = new ArrayList<>();
         try (MediaDriverHandle driver = MediaDriverHandle.acquire(context)) {
             for (int port : ports) {
                 for (int stream : streams) {
@@ -150,6 +163,16 @@ class ForeignPeerIT {
                             Channels.udpPublication(context, "127.0.0.1:" + port, 64 * 1024, 1408), stream));
                 }
             }
+            for (long pid : pids) {
+                Aeron executorDriver = Aeron.connect(new Aeron.Context()
+                        .aeronDirectoryName(MediaDriverHandle.driverDirectory(aeronDir(pid).toString())));
+                executorDrivers.add(executorDriver);
+                for (int stream : streams) {
+                    ipcPublications.add(executorDriver.addExclusivePublication(
+                            Channels.ipcPublication(64 * 1024, 1408), stream));
+                }
+            }
+            publications.addAll(ipcPublications);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             Set<ExclusivePublication> sent = new HashSet<>();
             UnsafeBuffer hello = new UnsafeBuffer(new byte[HelloFlyweight.LENGTH]);
@@ -174,8 +197,11 @@ class ForeignPeerIT {
                 Thread.sleep(10);
             }
             Thread.sleep(1000); // let the frames arrive before the publications close
+            assertTrue(sent.stream().anyMatch(ipcPublications::contains), "no forged IPC publication connected");
+            assertTrue(sent.stream().anyMatch(p -> !ipcPublications.contains(p)), "no forged UDP publication connected");
         } finally {
             publications.forEach(ExclusivePublication::close);
+            executorDrivers.forEach(Aeron::close);
         }
         return connected;
     }
