@@ -49,8 +49,7 @@ final class PeerInfo
     String encode()
     {
         return PREFIX + ";rank=" + rank + ";world=" + worldSize + ";driver=" + driverId + ";dir=" + directory +
-            ";endpoint=" + endpoint +
-            ";stream=" + streamId + ";nonce=" + HexFormat.of().formatHex(nonce) + ";order=" + byteOrder +
+            ";endpoint=" + endpoint + ";stream=" + streamId + ";nonce=" + HexFormat.of().formatHex(nonce) + ";order=" + byteOrder +
             ";chunk=" + chunkBytes;
     }
 

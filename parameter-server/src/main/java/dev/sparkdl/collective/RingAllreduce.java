@@ -405,7 +405,7 @@ public final class RingAllreduce implements Allreduce
 
     private void checkLiveness(final long lastProgressNs, final long nowNs)
     {
-        final PeerInfo exited = links.exitedCoLocatedNeighbour(nowNs);
+        final PeerInfo exited = links.exitedCoLocatedNeighbour();
         if (null != exited)
         {
             throw failAfterGrace(peerGone(exited, "its process on this host has exited"));

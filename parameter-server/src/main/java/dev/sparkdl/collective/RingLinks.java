@@ -6,6 +6,7 @@ import dev.sparkdl.codec.HelloFlyweight;
 import dev.sparkdl.transport.Channels;
 import dev.sparkdl.transport.CoLocatedDrivers;
 import dev.sparkdl.transport.CollectiveContext;
+import dev.sparkdl.transport.LinkMedium;
 import dev.sparkdl.transport.MediaDriverHandle;
 import dev.sparkdl.transport.StorageCheck;
 import io.aeron.Aeron;
@@ -47,7 +48,6 @@ final class RingLinks implements AutoCloseable
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 30));
     private static final SecureRandom NONCES = new SecureRandom();
-    private static final long EXIT_CHECK_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     final int rank;
     final int worldSize;
@@ -55,21 +55,8 @@ final class RingLinks implements AutoCloseable
     final PeerInfo prev;
     final PeerInfo next;
     final int chunkBytes;
-    /** How a link reaches its neighbour, fastest first. */
-    enum Medium
-    {
-        IPC_IN_JVM("ipc"), IPC_ON_HOST("ipc across JVMs"), UDP("udp");
-
-        final String label;
-
-        Medium(final String label)
-        {
-            this.label = label;
-        }
-    }
-
-    Medium dataMedium;
-    Medium controlMedium;
+    LinkMedium dataMedium;
+    LinkMedium controlMedium;
     ExclusivePublication dataPublication;
     ExclusivePublication controlPublication;
     Image dataImage;
@@ -78,7 +65,6 @@ final class RingLinks implements AutoCloseable
     private Subscription udpSubscription;
     private CoLocatedDrivers.Lease nextDriver;
     private CoLocatedDrivers.Lease prevDriver;
-    private long lastExitCheckNs = System.nanoTime();
 
     private RingLinks(final int rank, final int worldSize, final PeerInfo[] peers, final int chunkBytes)
     {
@@ -213,17 +199,9 @@ final class RingLinks implements AutoCloseable
         return CoLocatedDrivers.connect(ctx, self.directory, self.driverId, peer.directory, peer.driverId);
     }
 
-    /**
-     * @return next or prev when it ran in another JVM on this host that has exited (looked up at most every
-     * {@code EXIT_CHECK_INTERVAL_NS}), else null.
-     */
-    PeerInfo exitedCoLocatedNeighbour(final long nowNs)
+    /** @return next or prev when it ran in another JVM on this host that has exited, else null. */
+    PeerInfo exitedCoLocatedNeighbour()
     {
-        if (nowNs - lastExitCheckNs < EXIT_CHECK_INTERVAL_NS || (null == nextDriver && null == prevDriver))
-        {
-            return null;
-        }
-        lastExitCheckNs = nowNs;
         return null != nextDriver && nextDriver.hasPeerExited() ? next :
             null != prevDriver && prevDriver.hasPeerExited() ? prev : null;
     }
@@ -231,8 +209,8 @@ final class RingLinks implements AutoCloseable
     /** @return e.g. "data to rank 1 over udp, control to rank 2 over ipc across JVMs". */
     String media()
     {
-        return "data to rank " + next.rank + " over " + dataMedium.label + ", control to rank " + prev.rank +
-            " over " + controlMedium.label;
+        return "data to rank " + next.rank + " over " + dataMedium.label() + ", control to rank " + prev.rank +
+            " over " + controlMedium.label();
     }
 
     private void openPublications(final CollectiveContext ctx, final Aeron aeron, final MediaDriverHandle driver)
@@ -241,8 +219,8 @@ final class RingLinks implements AutoCloseable
         final boolean prevIpc = isInThisJvm(ctx, prev);
         nextDriver = nextIpc ? null : coLocatedDriver(ctx, next);
         prevDriver = prevIpc ? null : coLocatedDriver(ctx, prev);
-        dataMedium = nextIpc ? Medium.IPC_IN_JVM : null != nextDriver ? Medium.IPC_ON_HOST : Medium.UDP;
-        controlMedium = prevIpc ? Medium.IPC_IN_JVM : null != prevDriver ? Medium.IPC_ON_HOST : Medium.UDP;
+        dataMedium = LinkMedium.of(nextIpc, nextDriver);
+        controlMedium = LinkMedium.of(prevIpc, prevDriver);
         final int termLength = ctx.termLength();
         final int controlTerm = CollectiveContext.CONTROL_TERM_LENGTH;
         // Our two publication logs, plus the images a udp receiver maps for what neighbours send us.
@@ -251,9 +229,9 @@ final class RingLinks implements AutoCloseable
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "ring allreduce rank " + rank + " (termLength " + termLength + ")");
 
-        final String dataChannel = dataMedium != Medium.UDP ? Channels.ipcPublication(termLength, ctx.mtuLength()) :
+        final String dataChannel = dataMedium.isIpc() ? Channels.ipcPublication(termLength, ctx.mtuLength()) :
             Channels.udpPublication(ctx, next.endpoint, termLength, ctx.mtuLength());
-        final String controlChannel = controlMedium != Medium.UDP ?
+        final String controlChannel = controlMedium.isIpc() ?
             Channels.ipcPublication(controlTerm, ctx.controlMtuLength()) :
             Channels.udpPublication(ctx, prev.endpoint, controlTerm, ctx.controlMtuLength());
         dataPublication = (null != nextDriver ? nextDriver.aeron() : aeron)

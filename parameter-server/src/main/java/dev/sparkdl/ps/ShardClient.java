@@ -381,7 +381,7 @@ final class ShardClient
         {
             throw gone(owner, what + ": its link with rank " + rank + " was lost");
         }
-        if (links.hasExited(owner, System.nanoTime()))
+        if (links.hasExited(owner))
         {
             throw gone(owner, what + ": its process on this host has exited");
         }

@@ -8,6 +8,7 @@ import dev.sparkdl.collective.Rendezvous;
 import dev.sparkdl.transport.Channels;
 import dev.sparkdl.transport.CoLocatedDrivers;
 import dev.sparkdl.transport.CollectiveContext;
+import dev.sparkdl.transport.LinkMedium;
 import dev.sparkdl.transport.MediaDriverHandle;
 import dev.sparkdl.transport.StorageCheck;
 import io.aeron.Aeron;
@@ -47,7 +48,6 @@ final class ShardLinks implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ShardLinks.class);
     private static final AtomicInteger STREAM_IDS =
         new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16, 1 << 29) * 2);
-    private static final long EXIT_CHECK_INTERVAL_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
     private static final SecureRandom NONCES = new SecureRandom();
 
     final int rank;
@@ -65,8 +65,6 @@ final class ShardLinks implements AutoCloseable
     private final Set<Long> known = new HashSet<>();
     /** Per peer rank: a client on its own driver when it runs in another JVM on this host, else null. */
     private final CoLocatedDrivers.Lease[] peerDrivers;
-    private final boolean[] exited;
-    private long lastExitCheckNs = System.nanoTime();
 
     private ShardLinks(final int rank, final int worldSize, final ShardPeer[] peers, final int payloadBytes)
     {
@@ -79,24 +77,12 @@ final class ShardLinks implements AutoCloseable
         this.fromWorker = new Image[worldSize];
         this.fromOwner = new Image[worldSize];
         this.peerDrivers = new CoLocatedDrivers.Lease[worldSize];
-        this.exited = new boolean[worldSize];
     }
 
-    /**
-     * @return whether the peer ran in another JVM on this host that has exited (looked up at most every
-     * {@code EXIT_CHECK_INTERVAL_NS}): a killed co-located executor shows at once, not after a timeout.
-     */
-    boolean hasExited(final int peer, final long nowNs)
+    /** @return whether the peer ran in another JVM on this host that has exited. */
+    boolean hasExited(final int peer)
     {
-        if (nowNs - lastExitCheckNs >= EXIT_CHECK_INTERVAL_NS)
-        {
-            lastExitCheckNs = nowNs;
-            for (int r = 0; r < worldSize; r++)
-            {
-                exited[r] |= null != peerDrivers[r] && peerDrivers[r].hasPeerExited();
-            }
-        }
-        return exited[peer];
+        return null != peerDrivers[peer] && peerDrivers[peer].hasPeerExited();
     }
 
     /** Payload bytes of one chunk: an unfragmented Aeron frame, a whole number of doubles. */
@@ -232,10 +218,11 @@ final class ShardLinks implements AutoCloseable
             final CoLocatedDrivers.Lease peerDriver = inThisJvm ? null :
                 CoLocatedDrivers.connect(ctx, self.directory(), self.driverId(), peer.directory(), peer.driverId());
             peerDrivers[peer.rank()] = peerDriver;
-            final boolean ipc = inThisJvm || null != peerDriver;
+            final LinkMedium medium = LinkMedium.of(inThisJvm, peerDriver);
+            final boolean ipc = medium.isIpc();
             final Aeron publisher = null != peerDriver ? peerDriver.aeron() : aeron;
             media.append(media.length() == 0 ? "" : ", ").append("rank ").append(peer.rank()).append(" over ")
-                .append(inThisJvm ? "ipc" : null != peerDriver ? "ipc across JVMs" : "udp");
+                .append(medium.label());
             toServer[peer.rank()] = publisher.addExclusivePublication(ipc ?
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.serverEndpoint(), termLength, ctx.mtuLength()), peer.serverStream());

@@ -33,6 +33,7 @@ public final class CoLocatedDrivers
     private static final Logger LOG = LoggerFactory.getLogger(CoLocatedDrivers.class);
     private static final Map<String, SharedClient> CLIENTS = new HashMap<>();
     private static final long NOT_HERE = -1;
+    private static final long EXIT_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private CoLocatedDrivers()
     {
@@ -158,6 +159,10 @@ public final class CoLocatedDrivers
         final Aeron aeron;
         final long pid;
         int referenceCount;
+        // Looked up at most every EXIT_CHECK_INTERVAL_NS from the wait loops of every rank using it; races
+        // between them only repeat a lookup.
+        volatile long exitCheckedNs = System.nanoTime();
+        volatile boolean hasExited;
 
         SharedClient(final String key, final Aeron aeron, final long pid)
         {
@@ -189,7 +194,13 @@ public final class CoLocatedDrivers
          */
         public boolean hasPeerExited()
         {
-            return ProcessHandle.of(shared.pid).map(process -> !process.isAlive()).orElse(true);
+            final long nowNs = System.nanoTime();
+            if (!shared.hasExited && nowNs - shared.exitCheckedNs >= EXIT_CHECK_INTERVAL_NS)
+            {
+                shared.exitCheckedNs = nowNs;
+                shared.hasExited = ProcessHandle.of(shared.pid).map(process -> !process.isAlive()).orElse(true);
+            }
+            return shared.hasExited;
         }
 
         /** Release the hold; the last one closes the client. Idempotent. */

@@ -1,6 +1,7 @@
 package dev.sparkdl.collective;
 
 import dev.sparkdl.transport.CollectiveContext;
+import dev.sparkdl.transport.LinkMedium;
 import dev.sparkdl.transport.MediaDriverHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +75,7 @@ class RingAllreduceTest
             final RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir + "-" + rank),
                 rendezvous.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK);
             final String media = ring.linkMedia();
-            if (media.split("over ipc across JVMs", -1).length != 3)
+            if (media.split("over " + LinkMedium.IPC_ON_HOST.label(), -1).length != 3)
             {
                 ring.close();
                 throw new AssertionError("rank " + rank + " links: " + media);

@@ -1,5 +1,6 @@
 package dev.sparkdl.collective;
 
+import dev.sparkdl.transport.LinkMedium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -129,7 +130,7 @@ class RingProcessTest
     private static void assertLinksOver(final RankProcess rank, final boolean ipcWithinHost)
     {
         final String media = rank.line("MEDIA ");
-        final String expected = ipcWithinHost ? "over ipc across JVMs" : "over udp";
+        final String expected = "over " + (ipcWithinHost ? LinkMedium.IPC_ON_HOST : LinkMedium.UDP).label();
         assertNotNull(media, rank.output.toString());
         assertEquals(2, media.split(expected, -1).length - 1, "rank " + rank.rank + " links: " + media);
     }

@@ -38,6 +38,7 @@ import dev.sparkdl.ml.DL4JClassificationModel;
 import dev.sparkdl.ml.DL4JClassifier;
 import dev.sparkdl.transport.Channels;
 import dev.sparkdl.transport.CollectiveContext;
+import dev.sparkdl.transport.LinkMedium;
 import dev.sparkdl.transport.MediaDriverHandle;
 import io.aeron.Aeron;
 import io.aeron.CncFileDescriptor;
@@ -126,7 +127,8 @@ class ForeignPeerIT {
         assertEquals(EPOCHS, model.trainingHistory().size());
         String executorLogs = cluster.executorLogs(appId);
         // Two executors of one host: their ranks link over IPC through each other's drivers.
-        assertTrue(executorLogs.contains("over ipc across JVMs") && !executorLogs.contains("over udp"),
+        assertTrue(executorLogs.contains("over " + LinkMedium.IPC_ON_HOST.label())
+                && !executorLogs.contains("over " + LinkMedium.UDP.label()),
                 mode + ": the executors did not link over IPC");
         if (mode.equals("parameter-server")) {
             // A shard reads the first message of every new image, and refuses one without a valid hello.

@@ -1,6 +1,7 @@
 package dev.sparkdl.bench.collective;
 
 import dev.sparkdl.transport.CollectiveContext;
+import dev.sparkdl.transport.LinkMedium;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -254,7 +255,8 @@ public final class AllreduceBenchmark
         }
     }
 
-    private static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", "ipc across JVMs", "udp", "udp");
+    private static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", LinkMedium.IPC_ON_HOST.label(), "udp",
+        LinkMedium.UDP.label());
 
     private static String transportOption(final String transport)
     {
