@@ -251,6 +251,12 @@ public final class ParameterServer implements AutoCloseable
         return links;
     }
 
+    /** @return how this rank reaches each rank, e.g. "rank 0 over ipc, rank 1 over udp". */
+    public String linkMedia()
+    {
+        return links.media();
+    }
+
     /** @return this rank's shard server (read its counters after close). */
     public ShardServer server()
     {

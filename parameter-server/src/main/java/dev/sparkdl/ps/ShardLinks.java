@@ -65,6 +65,7 @@ final class ShardLinks implements AutoCloseable
     private final Set<Long> known = new HashSet<>();
     /** Per peer rank: a client on its own driver when it runs in another JVM on this host, else null. */
     private final CoLocatedDrivers.Lease[] peerDrivers;
+    private String media = "";
 
     private ShardLinks(final int rank, final int worldSize, final ShardPeer[] peers, final int payloadBytes)
     {
@@ -77,6 +78,12 @@ final class ShardLinks implements AutoCloseable
         this.fromWorker = new Image[worldSize];
         this.fromOwner = new Image[worldSize];
         this.peerDrivers = new CoLocatedDrivers.Lease[worldSize];
+    }
+
+    /** @return how this rank reaches each rank, e.g. "rank 0 over ipc, rank 1 over udp". */
+    String media()
+    {
+        return media;
     }
 
     /** @return whether the peer ran in another JVM on this host that has exited. */
@@ -230,6 +237,7 @@ final class ShardLinks implements AutoCloseable
                 Channels.ipcPublication(termLength, ctx.mtuLength()) :
                 Channels.udpPublication(ctx, peer.clientEndpoint(), termLength, ctx.mtuLength()), peer.clientStream());
         }
+        this.media = media.toString();
         LOG.info("parameter server rank {} of {} links: {}", rank, worldSize, media);
     }
 

@@ -212,13 +212,8 @@ public final class AllreduceBenchmark
                 .findFirst().orElse("?"));
             for (final Child rank : ranks)
             {
-                // A row labelled with a transport must have run over it on every link.
-                final String media = rank.lines.stream().filter(l -> l.startsWith("MEDIA ")).findFirst().orElse("");
-                final String expected = " over " + TRANSPORT_LABELS.get(transport);
-                if (media.split(expected + "(,|$)", -1).length - 1 != 2)
-                {
-                    throw new IllegalStateException(rank.name + " did not link over " + transport + ": " + media);
-                }
+                requireLinkedOver(rank.name, rank.lines.stream().filter(l -> l.startsWith("MEDIA ")).findFirst()
+                    .orElse("no MEDIA line"), transport);
             }
             // A sum ends when the slowest rank has the result: per rep the longest time over the ranks.
             final Map<String, Long> slowest = new HashMap<>();
@@ -255,10 +250,33 @@ public final class AllreduceBenchmark
         }
     }
 
-    private static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", LinkMedium.IPC_ON_HOST.label(), "udp",
+    /** {@code --transports} values and the link medium each stands for. */
+    public static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", LinkMedium.IPC_ON_HOST.label(), "udp",
         LinkMedium.UDP.label());
 
-    private static String transportOption(final String transport)
+    /**
+     * A row labelled with a transport must have run over it: every link to another rank JVM in the rank's
+     * {@code MEDIA} line (links to itself, IPC in its own JVM, aside).
+     */
+    public static void requireLinkedOver(final String rank, final String mediaLine, final String transport)
+    {
+        final String expected = TRANSPORT_LABELS.get(transport);
+        for (final String link : mediaLine.replaceFirst("^MEDIA ", "").split(", "))
+        {
+            final String medium = link.substring(link.indexOf(" over ") + " over ".length());
+            if (!medium.equals(expected) && !medium.equals(LinkMedium.IPC_IN_JVM.label()))
+            {
+                throw new IllegalStateException(rank + " did not link over " + expected + ": " + mediaLine);
+            }
+        }
+        if (!mediaLine.contains(" over " + expected))
+        {
+            throw new IllegalStateException(rank + " has no link over " + expected + ": " + mediaLine);
+        }
+    }
+
+    /** @return the JVM option that makes rank JVMs on this host link over {@code transport} (ipc or udp). */
+    public static String transportOption(final String transport)
     {
         if (!TRANSPORT_LABELS.containsKey(transport))
         {
@@ -581,7 +599,7 @@ public final class AllreduceBenchmark
             return start(name, main, List.of(), args);
         }
 
-        static Child start(final String name, final Class<?> main, final List<String> jvmOptions,
+        public static Child start(final String name, final Class<?> main, final List<String> jvmOptions,
             final List<String> args) throws IOException
         {
             final List<String> cmd = new ArrayList<>();

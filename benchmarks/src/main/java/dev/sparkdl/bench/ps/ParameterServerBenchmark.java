@@ -45,7 +45,8 @@ import dev.sparkdl.train.TrainingPlan;
 public final class ParameterServerBenchmark {
     private static final String USAGE = "usage: benchmarks/run.sh ps [--sizes 1M,16M] [--ranks 2,4] [--warmup 2] "
             + "[--reps 5] [--jit-warmup 200] [--workers 2] [--epochs 6] [--batch-size 128] [--train-limit 0] [--test-limit 0] "
-            + "[--staleness 2] [--threshold 1e-3] [--topk 10000] [--target 0.85] [--out benchmarks/results] [--throughput-only true]";
+            + "[--staleness 2] [--threshold 1e-3] [--topk 10000] [--target 0.85] [--out benchmarks/results] [--throughput-only true] "
+            + "[--transports ipc,udp]";
 
     private ParameterServerBenchmark() {
     }
@@ -76,6 +77,7 @@ public final class ParameterServerBenchmark {
         int topK = Integer.parseInt(opts.getOrDefault("topk", "10000"));
         double target = Double.parseDouble(opts.getOrDefault("target", "0.85"));
         Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
+        List<String> transports = List.of(opts.getOrDefault("transports", "ipc,udp").split(","));
 
         double loadStart = LoadAverage.oneMinute();
         Instant started = Instant.now();
@@ -84,29 +86,34 @@ public final class ParameterServerBenchmark {
         StringBuilder md = new StringBuilder();
 
         // 1. Push/pull throughput, ranks as JVMs.
-        md.append("#### Push/pull throughput (ranks as JVMs on loopback, staleness 0, no compression)\n\n")
+        md.append("#### Push/pull throughput (ranks as JVMs on one host, staleness 0, no compression)\n\n")
                 .append("Each step every rank pushes its gradient of the whole vector (each shard to its owner) and ")
                 .append("pulls the whole vector back. Median step over ").append(reps).append(" timed steps after ")
                 .append(warmup).append(" warm-up (each rank JVM first ran ").append(jitWarmup)
                 .append(" steps of 256K floats for the JIT), the slowest rank per step. MB = 10^6 bytes; a message is a ")
-                .append("frame a shard owner accepted (push chunk or pull request).\n\n")
-                .append("| ranks | floats | step ms | MB/s per rank (push+pull) | MB/s all ranks | messages/s | load |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                .append("frame a shard owner accepted (push chunk or pull request). Links: IPC through each other's ")
+                .append("media drivers (the default for ranks on one host) or UDP on 127.0.0.1 (ranks on different ")
+                .append("hosts).\n\n")
+                .append("| ranks | links | floats | step ms | MB/s per rank (push+pull) | MB/s all ranks | messages/s | load |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         for (int n : rankCounts) {
-            for (long floats : sizes) {
-                double load = LoadAverage.oneMinute();
-                double[] figures = throughput(n, floats, warmup, reps, jitWarmup);
-                double stepMs = figures[0] / 1e6;
-                double perRankMBs = figures[1] / (figures[0] / 1e9) / 1e6;
-                double messagesPerS = figures[2] / (figures[0] / 1e9);
-                String config = n + " ranks, " + label(floats);
-                csv.append(row("throughput", config, "step_ms", stepMs, load))
-                        .append(row("throughput", config, "MB_per_s_per_rank", perRankMBs, load))
-                        .append(row("throughput", config, "messages_per_s", messagesPerS, load));
-                md.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.0f | %.0f | %,.0f | %.2f |%n", n, label(floats),
-                        stepMs, perRankMBs, perRankMBs * n, messagesPerS, load));
-                System.out.printf(Locale.ROOT, "RESULT throughput ranks=%d floats=%s step_ms=%.2f MB/s/rank=%.1f msgs/s=%.0f%n",
-                        n, label(floats), stepMs, perRankMBs, messagesPerS);
+            for (String transport : transports) {
+                for (long floats : sizes) {
+                    double load = LoadAverage.oneMinute();
+                    double[] figures = throughput(n, floats, warmup, reps, jitWarmup, transport);
+                    double stepMs = figures[0] / 1e6;
+                    double perRankMBs = figures[1] / (figures[0] / 1e9) / 1e6;
+                    double messagesPerS = figures[2] / (figures[0] / 1e9);
+                    String config = n + " ranks, " + transport + ", " + label(floats);
+                    csv.append(row("throughput", config, "step_ms", stepMs, load))
+                            .append(row("throughput", config, "MB_per_s_per_rank", perRankMBs, load))
+                            .append(row("throughput", config, "messages_per_s", messagesPerS, load));
+                    md.append(String.format(Locale.ROOT, "| %d | %s | %s | %.1f | %.0f | %.0f | %,.0f | %.2f |%n", n,
+                            AllreduceBenchmark.TRANSPORT_LABELS.get(transport), label(floats), stepMs, perRankMBs,
+                            perRankMBs * n, messagesPerS, load));
+                    System.out.printf(Locale.ROOT, "RESULT throughput ranks=%d links=%s floats=%s step_ms=%.2f MB/s/rank=%.1f "
+                            + "msgs/s=%.0f%n", n, transport, label(floats), stepMs, perRankMBs, messagesPerS);
+                }
             }
         }
 
@@ -209,7 +216,7 @@ public final class ParameterServerBenchmark {
     }
 
     /** @return median slowest-rank step ns, bytes per rank per step, messages per step over all shards. */
-    private static double[] throughput(int worldSize, long floats, int warmup, int reps, int jitWarmup)
+    private static double[] throughput(int worldSize, long floats, int warmup, int reps, int jitWarmup, String transport)
             throws Exception {
         Path dir = Files.createTempDirectory("sparkdl-ps-rv-");
         byte[] secret = new byte[32];
@@ -218,7 +225,8 @@ public final class ParameterServerBenchmark {
         long timeoutMs = TimeUnit.MINUTES.toMillis(5);
         try {
             for (int r = 0; r < worldSize; r++) {
-                ranks.add(AllreduceBenchmark.Child.start("ps-rank" + r, PsRankMain.class, List.of(dir.toString(),
+                ranks.add(AllreduceBenchmark.Child.start("ps-rank" + r, PsRankMain.class,
+                        List.of(AllreduceBenchmark.transportOption(transport)), List.of(dir.toString(),
                         Integer.toString(r), Integer.toString(worldSize), HexFormat.of().formatHex(secret),
                         Long.toString(floats), Integer.toString(warmup), Integer.toString(reps),
                         Long.toString(timeoutMs), Integer.toString(jitWarmup))));
@@ -233,6 +241,7 @@ public final class ParameterServerBenchmark {
                     switch (f[0]) {
                         case "TIME" -> slowest[Integer.parseInt(f[2])] = Math.max(slowest[Integer.parseInt(f[2])],
                                 Long.parseLong(f[3]));
+                        case "MEDIA" -> AllreduceBenchmark.requireLinkedOver(rank.name, line, transport);
                         case "BYTES" -> bytes += Long.parseLong(f[2]) / (double) worldSize;
                         case "FRAMES" -> messages += Long.parseLong(f[2]);
                         case "CHECK" -> {

@@ -61,7 +61,6 @@ public final class PsRankMain {
         ShardLayout layout = ShardLayout.even(n, worldSize);
         CollectiveContext ctx = new CollectiveContext()
                 .maxBufferBytes((long) layout.length(0) * Float.BYTES)
-                .ipcWithinJvm(false)
                 .timeoutNs(TimeUnit.SECONDS.toNanos(60))
                 .connectTimeoutNs(TimeUnit.SECONDS.toNanos(60));
         float[] shard = new float[layout.length(rank)];
@@ -78,6 +77,7 @@ public final class PsRankMain {
                         p[i] -= LEARNING_RATE * sum[i] / rows;
                     }
                 }, shard);
+        System.out.println("MEDIA " + server.linkMedia());
         long bytesBefore = 0;
         try {
             for (int step = 0; step < steps; step++) {
