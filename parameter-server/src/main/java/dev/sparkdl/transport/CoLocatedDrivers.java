@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -79,9 +80,7 @@ public final class CoLocatedDrivers
         {
             return null;
         }
-        final String aeronDirectoryName = peerDirectory;
-        final String driverId = peerDriverId;
-        final String key = aeronDirectoryName + '#' + driverId;
+        final String key = peerDirectory + '#' + peerDriverId;
         synchronized (CLIENTS)
         {
             SharedClient shared = CLIENTS.get(key);
@@ -91,14 +90,14 @@ public final class CoLocatedDrivers
                 try
                 {
                     aeron = Aeron.connect(new Aeron.Context()
-                        .aeronDirectoryName(MediaDriverHandle.driverDirectory(aeronDirectoryName))
+                        .aeronDirectoryName(MediaDriverHandle.driverDirectory(peerDirectory))
                         .clientName("spark-dl co-located")
                         .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
-                        .errorHandler(ex -> onClientError(aeronDirectoryName, ex)));
+                        .errorHandler(ex -> onClientError(peerDirectory, ex)));
                 }
                 catch (final RuntimeException ex)
                 {
-                    LOG.warn("cannot join the co-located driver in {}; using UDP to reach it", aeronDirectoryName, ex);
+                    LOG.warn("cannot join the co-located driver in {}; using UDP to reach it", peerDirectory, ex);
                     return null;
                 }
                 shared = new SharedClient(key, aeron, pid);
@@ -133,12 +132,12 @@ public final class CoLocatedDrivers
     /** @return the pid of the JVM running driver {@code driverId} in that directory on this host, or NOT_HERE. */
     private static long processRunning(final String aeronDirectoryName, final String driverId)
     {
-        if (!Path.of(aeronDirectoryName).isAbsolute())
-        {
-            return NOT_HERE;
-        }
         try
         {
+            if (!Path.of(aeronDirectoryName).isAbsolute())
+            {
+                return NOT_HERE;
+            }
             final Path idFile = MediaDriverHandle.driverIdFile(aeronDirectoryName);
             if (Files.size(idFile) > 128)
             {
@@ -147,7 +146,7 @@ public final class CoLocatedDrivers
             final String[] idAndPid = new String(Files.readAllBytes(idFile), StandardCharsets.US_ASCII).split(" ");
             return idAndPid.length == 2 && driverId.equals(idAndPid[0]) ? Long.parseLong(idAndPid[1]) : NOT_HERE;
         }
-        catch (final IOException | SecurityException | NumberFormatException ex)
+        catch (final IOException | SecurityException | NumberFormatException | InvalidPathException ex)
         {
             return NOT_HERE; // Not on this host, not visible to this user, or already gone.
         }

@@ -125,6 +125,8 @@ class CoLocatedDriversTest
             Files.delete(java.nio.file.Path.of(missing));
         }
         assertNull(CoLocatedDrivers.connect(ctx, a, driverA.driverId(), "relative/" + b, driverB.driverId()));
+        assertNull(CoLocatedDrivers.connect(ctx, a, driverA.driverId(), "/not\0a path", driverB.driverId()),
+            "a record that is no path at all");
 
         final CollectiveContext udpOnly = context(dirA).ipcWithinHost(false).conclude();
         assertEquals(CoLocatedDrivers.NOT_ANNOUNCED, CoLocatedDrivers.announce(udpOnly, driverA));
