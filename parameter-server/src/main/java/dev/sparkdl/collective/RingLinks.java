@@ -229,15 +229,11 @@ final class RingLinks implements AutoCloseable
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "ring allreduce rank " + rank + " (termLength " + termLength + ")");
 
-        final String dataChannel = dataMedium.isIpc() ? Channels.ipcPublication(termLength, ctx.mtuLength()) :
-            Channels.udpPublication(ctx, next.endpoint, termLength, ctx.mtuLength());
-        final String controlChannel = controlMedium.isIpc() ?
-            Channels.ipcPublication(controlTerm, ctx.controlMtuLength()) :
-            Channels.udpPublication(ctx, prev.endpoint, controlTerm, ctx.controlMtuLength());
-        dataPublication = (null != nextDriver ? nextDriver.aeron() : aeron)
-            .addExclusivePublication(dataChannel, next.streamId);
-        controlPublication = (null != prevDriver ? prevDriver.aeron() : aeron)
-            .addExclusivePublication(controlChannel, prev.streamId);
+        dataPublication = CoLocatedDrivers.publisher(nextDriver, aeron).addExclusivePublication(
+            Channels.publication(ctx, dataMedium, next.endpoint, termLength, ctx.mtuLength()), next.streamId);
+        controlPublication = CoLocatedDrivers.publisher(prevDriver, aeron).addExclusivePublication(
+            Channels.publication(ctx, controlMedium, prev.endpoint, controlTerm, ctx.controlMtuLength()),
+            prev.streamId);
         if (dataPublication.maxPayloadLength() < ChunkFlyweight.HEADER_LENGTH + chunkBytes)
         {
             throw new IllegalStateException("data publication payload " + dataPublication.maxPayloadLength() +

@@ -65,7 +65,7 @@ final class ShardLinks implements AutoCloseable
     private final Set<Long> known = new HashSet<>();
     /** Per peer rank: a client on its own driver when it runs in another JVM on this host, else null. */
     private final CoLocatedDrivers.Lease[] peerDrivers;
-    private String media = "";
+    private final LinkMedium[] media;
 
     private ShardLinks(final int rank, final int worldSize, final ShardPeer[] peers, final int payloadBytes)
     {
@@ -78,12 +78,19 @@ final class ShardLinks implements AutoCloseable
         this.fromWorker = new Image[worldSize];
         this.fromOwner = new Image[worldSize];
         this.peerDrivers = new CoLocatedDrivers.Lease[worldSize];
+        this.media = new LinkMedium[worldSize];
     }
 
     /** @return how this rank reaches each rank, e.g. "rank 0 over ipc, rank 1 over udp". */
     String media()
     {
-        return media;
+        final StringBuilder out = new StringBuilder();
+        for (int r = 0; r < worldSize; r++)
+        {
+            out.append(r == 0 ? "" : ", ").append("rank ").append(r).append(" over ")
+                .append(null == media[r] ? "-" : media[r].label());
+        }
+        return out.toString();
     }
 
     /** @return whether the peer ran in another JVM on this host that has exited. */
@@ -218,27 +225,22 @@ final class ShardLinks implements AutoCloseable
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
             "parameter server rank " + rank + " (" + worldSize + " peers, termLength " + termLength + ")");
         final ShardPeer self = peers[rank];
-        final StringBuilder media = new StringBuilder();
         for (final ShardPeer peer : peers)
         {
+            final int r = peer.rank();
             final boolean inThisJvm = isInThisJvm(ctx, peer);
-            final CoLocatedDrivers.Lease peerDriver = inThisJvm ? null :
+            peerDrivers[r] = inThisJvm ? null :
                 CoLocatedDrivers.connect(ctx, self.directory(), self.driverId(), peer.directory(), peer.driverId());
-            peerDrivers[peer.rank()] = peerDriver;
-            final LinkMedium medium = LinkMedium.of(inThisJvm, peerDriver);
-            final boolean ipc = medium.isIpc();
-            final Aeron publisher = null != peerDriver ? peerDriver.aeron() : aeron;
-            media.append(media.length() == 0 ? "" : ", ").append("rank ").append(peer.rank()).append(" over ")
-                .append(medium.label());
-            toServer[peer.rank()] = publisher.addExclusivePublication(ipc ?
-                Channels.ipcPublication(termLength, ctx.mtuLength()) :
-                Channels.udpPublication(ctx, peer.serverEndpoint(), termLength, ctx.mtuLength()), peer.serverStream());
-            toClient[peer.rank()] = publisher.addExclusivePublication(ipc ?
-                Channels.ipcPublication(termLength, ctx.mtuLength()) :
-                Channels.udpPublication(ctx, peer.clientEndpoint(), termLength, ctx.mtuLength()), peer.clientStream());
+            media[r] = LinkMedium.of(inThisJvm, peerDrivers[r]);
+            final Aeron publisher = CoLocatedDrivers.publisher(peerDrivers[r], aeron);
+            toServer[r] = publisher.addExclusivePublication(
+                Channels.publication(ctx, media[r], peer.serverEndpoint(), termLength, ctx.mtuLength()),
+                peer.serverStream());
+            toClient[r] = publisher.addExclusivePublication(
+                Channels.publication(ctx, media[r], peer.clientEndpoint(), termLength, ctx.mtuLength()),
+                peer.clientStream());
         }
-        this.media = media.toString();
-        LOG.info("parameter server rank {} of {} links: {}", rank, worldSize, media);
+        LOG.info("parameter server rank {} of {} links: {}", rank, worldSize, media());
     }
 
     private void handshake(final PeerAuthenticator authenticator, final long deadlineNs, final CollectiveContext ctx,

@@ -75,6 +75,21 @@ public final class Channels
     }
 
     /**
+     * @param ctx        concluded context.
+     * @param medium     how the link reaches its peer.
+     * @param endpoint   the peer's resolved {@code host:port} (used for UDP only).
+     * @param termLength term length of this publication.
+     * @param mtuLength  frame size of this publication.
+     * @return the publication channel for that medium.
+     */
+    public static String publication(final CollectiveContext ctx, final LinkMedium medium, final String endpoint,
+        final int termLength, final int mtuLength)
+    {
+        return medium.isIpc() ? ipcPublication(termLength, mtuLength) :
+            udpPublication(ctx, endpoint, termLength, mtuLength);
+    }
+
+    /**
      * @param host an address, IPv6 with or without brackets.
      * @param port a port.
      * @return {@code host:port}, bracketing IPv6 literals.

@@ -108,6 +108,12 @@ public final class CoLocatedDrivers
         }
     }
 
+    /** @return the client to add a publication to the peer on: the lease's, or this rank's own when null. */
+    public static Aeron publisher(final Lease peerDriver, final Aeron own)
+    {
+        return null != peerDriver ? peerDriver.aeron() : own;
+    }
+
     /** @return how many clients on other JVMs' drivers this JVM holds (for tests: none once every fit ended). */
     public static int openClients()
     {

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
@@ -395,7 +396,7 @@ public final class MediaDriverHandle implements AutoCloseable
             {
                 // Written whole, then renamed: a reader never sees half an id.
                 Files.writeString(written, driverId + " " + ProcessHandle.current().pid());
-                Files.move(written, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(written, idFile, StandardCopyOption.ATOMIC_MOVE);
             }
             catch (final IOException ex)
             {

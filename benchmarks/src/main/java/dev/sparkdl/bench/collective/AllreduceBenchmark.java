@@ -72,7 +72,7 @@ public final class AllreduceBenchmark
         final long childTimeoutMs = TimeUnit.SECONDS.toMillis(Long.parseLong(opts.getOrDefault("timeout-s", "300")));
         final Path out = Path.of(opts.getOrDefault("out", DEFAULT_OUT));
         final String compareThreading = opts.getOrDefault("compare-threading", "none");
-        final List<String> transports = List.of(opts.getOrDefault("transports", "ipc,udp").split(","));
+        final List<LinkMedium> transports = links(opts.getOrDefault("transports", "ipc,udp"));
         final boolean compare = !"none".equalsIgnoreCase(compareThreading);
         final String sizesCsv = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(","));
 
@@ -90,7 +90,7 @@ public final class AllreduceBenchmark
         for (final int n : rankCounts)
         {
             final Map<Long, double[]> sparkNs = spark(n, sizes, warmup, reps);
-            for (final String transport : transports)
+            for (final LinkMedium transport : transports)
             {
                 final List<String> linkOption = List.of(transportOption(transport));
                 final Map<Long, double[]> ringNs = ring(n, sizesCsv, warmup, reps, jitWarmup, childTimeoutMs,
@@ -115,7 +115,7 @@ public final class AllreduceBenchmark
                     final double socketBound = Math.max(tcpBw, udpBw);
                     final double bothWaysBw = bytes / tcpBothWaysNs.get(floats);
                     rows.add(new String[]{
-                        Integer.toString(n), TRANSPORT_LABELS.get(transport), label(floats),
+                        Integer.toString(n), transport.label(), label(floats),
                         Long.toString((long)bytes),
                         f(ring / 1e6), f(algbw), f(busbw), f(callerCpu / 1e6), f(driverCpu / 1e6),
                         compare ? f(compareNs.get(floats)[0] / 1e6) : "-",
@@ -124,9 +124,9 @@ public final class AllreduceBenchmark
                         f(bothWaysBw), f(busbw / bothWaysBw)});
                     System.out.printf(Locale.ROOT, "RESULT ranks=%d links=%s floats=%s ring_ms=%.2f algbw=%.3f " +
                         "busbw=%.3f tree_ms=%.2f speedup=%.2f allGather_ms=%.2f speedup=%.2f memcpy=%.2f tcp=%.3f " +
-                        "udp=%.3f busbw/bound=%.2f%n", n, transport, label(floats), ring / 1e6, algbw, busbw,
-                        tree / 1e6, tree / ring,
-                        allGather / 1e6, allGather / ring, memcpyBw, tcpBw, udpBw, busbw / socketBound);
+                        "udp=%.3f busbw/bound=%.2f%n", n, transport.label(), label(floats), ring / 1e6, algbw, busbw,
+                        tree / 1e6, tree / ring, allGather / 1e6, allGather / ring, memcpyBw, tcpBw, udpBw,
+                        busbw / socketBound);
                 }
             }
         }
@@ -182,7 +182,7 @@ public final class AllreduceBenchmark
     /** @return per size {median wall ns of the slowest rank, median caller CPU ns and driver CPU ns per sum of the busiest rank}. */
     private static Map<Long, double[]> ring(final int worldSize, final String sizesCsv, final int warmup,
         final int reps, final int jitWarmup, final long timeoutMs, final List<String> jvmOptions,
-        final String transport) throws Exception
+        final LinkMedium transport) throws Exception
     {
         final Path dir = Files.createTempDirectory("sparkdl-allreduce-rv-");
         final byte[] secret = new byte[32];
@@ -250,17 +250,32 @@ public final class AllreduceBenchmark
         }
     }
 
-    /** {@code --transports} values and the link medium each stands for. */
-    public static final Map<String, String> TRANSPORT_LABELS = Map.of("ipc", LinkMedium.IPC_ON_HOST.label(), "udp",
-        LinkMedium.UDP.label());
+    /**
+     * @param csv {@code --transports}: ipc (ranks on one host through each other's drivers) and/or udp.
+     * @return the link media to time, checked before anything runs.
+     */
+    public static List<LinkMedium> links(final String csv)
+    {
+        final List<LinkMedium> links = new ArrayList<>();
+        for (final String transport : csv.split(","))
+        {
+            links.add(switch (transport)
+            {
+                case "ipc" -> LinkMedium.IPC_ON_HOST;
+                case "udp" -> LinkMedium.UDP;
+                default -> throw new IllegalArgumentException("--transports takes ipc and/or udp, got " + transport);
+            });
+        }
+        return links;
+    }
 
     /**
      * A row labelled with a transport must have run over it: every link to another rank JVM in the rank's
      * {@code MEDIA} line (links to itself, IPC in its own JVM, aside).
      */
-    public static void requireLinkedOver(final String rank, final String mediaLine, final String transport)
+    public static void requireLinkedOver(final String rank, final String mediaLine, final LinkMedium transport)
     {
-        final String expected = TRANSPORT_LABELS.get(transport);
+        final String expected = transport.label();
         for (final String link : mediaLine.replaceFirst("^MEDIA ", "").split(", "))
         {
             final String medium = link.substring(link.indexOf(" over ") + " over ".length());
@@ -275,14 +290,10 @@ public final class AllreduceBenchmark
         }
     }
 
-    /** @return the JVM option that makes rank JVMs on this host link over {@code transport} (ipc or udp). */
-    public static String transportOption(final String transport)
+    /** @return the JVM option that makes rank JVMs on this host link over {@code transport}. */
+    public static String transportOption(final LinkMedium transport)
     {
-        if (!TRANSPORT_LABELS.containsKey(transport))
-        {
-            throw new IllegalArgumentException("--transports takes ipc and/or udp, got " + transport);
-        }
-        return "-D" + CollectiveContext.IPC_WITHIN_HOST_PROP_NAME + "=" + "ipc".equals(transport);
+        return "-D" + CollectiveContext.IPC_WITHIN_HOST_PROP_NAME + "=" + (transport == LinkMedium.IPC_ON_HOST);
     }
 
     /** @param byRep {@code "<floats> <rep>"} to a figure: the median figure per size. */

@@ -26,6 +26,7 @@ import dev.sparkdl.demo.FashionMnistDemo;
 import dev.sparkdl.train.NetworkAdapter;
 import dev.sparkdl.train.NetworkSpec;
 import dev.sparkdl.train.TrainingPlan;
+import dev.sparkdl.transport.LinkMedium;
 
 /**
  * The parameter-server benchmark ({@code benchmarks/run.sh ps}), three parts in one run:
@@ -77,7 +78,7 @@ public final class ParameterServerBenchmark {
         int topK = Integer.parseInt(opts.getOrDefault("topk", "10000"));
         double target = Double.parseDouble(opts.getOrDefault("target", "0.85"));
         Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
-        List<String> transports = List.of(opts.getOrDefault("transports", "ipc,udp").split(","));
+        List<LinkMedium> transports = AllreduceBenchmark.links(opts.getOrDefault("transports", "ipc,udp"));
 
         double loadStart = LoadAverage.oneMinute();
         Instant started = Instant.now();
@@ -97,22 +98,22 @@ public final class ParameterServerBenchmark {
                 .append("| ranks | links | floats | step ms | MB/s per rank (push+pull) | MB/s all ranks | messages/s | load |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         for (int n : rankCounts) {
-            for (String transport : transports) {
+            for (LinkMedium transport : transports) {
                 for (long floats : sizes) {
                     double load = LoadAverage.oneMinute();
                     double[] figures = throughput(n, floats, warmup, reps, jitWarmup, transport);
                     double stepMs = figures[0] / 1e6;
                     double perRankMBs = figures[1] / (figures[0] / 1e9) / 1e6;
                     double messagesPerS = figures[2] / (figures[0] / 1e9);
-                    String config = n + " ranks, " + transport + ", " + label(floats);
+                    String config = n + " ranks, " + transport.label() + ", " + label(floats);
                     csv.append(row("throughput", config, "step_ms", stepMs, load))
                             .append(row("throughput", config, "MB_per_s_per_rank", perRankMBs, load))
                             .append(row("throughput", config, "messages_per_s", messagesPerS, load));
                     md.append(String.format(Locale.ROOT, "| %d | %s | %s | %.1f | %.0f | %.0f | %,.0f | %.2f |%n", n,
-                            AllreduceBenchmark.TRANSPORT_LABELS.get(transport), label(floats), stepMs, perRankMBs,
+                            transport.label(), label(floats), stepMs, perRankMBs,
                             perRankMBs * n, messagesPerS, load));
                     System.out.printf(Locale.ROOT, "RESULT throughput ranks=%d links=%s floats=%s step_ms=%.2f MB/s/rank=%.1f "
-                            + "msgs/s=%.0f%n", n, transport, label(floats), stepMs, perRankMBs, messagesPerS);
+                            + "msgs/s=%.0f%n", n, transport.label(), label(floats), stepMs, perRankMBs, messagesPerS);
                 }
             }
         }
@@ -216,7 +217,7 @@ public final class ParameterServerBenchmark {
     }
 
     /** @return median slowest-rank step ns, bytes per rank per step, messages per step over all shards. */
-    private static double[] throughput(int worldSize, long floats, int warmup, int reps, int jitWarmup, String transport)
+    private static double[] throughput(int worldSize, long floats, int warmup, int reps, int jitWarmup, LinkMedium transport)
             throws Exception {
         Path dir = Files.createTempDirectory("sparkdl-ps-rv-");
         byte[] secret = new byte[32];
