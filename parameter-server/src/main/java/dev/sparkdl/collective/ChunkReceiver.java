@@ -30,6 +30,7 @@ final class ChunkReceiver implements FragmentHandler
     private final ChunkFlyweight chunk = new ChunkFlyweight();
     private final CRC32C crc32c = new CRC32C();
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+    private int[] verifiedCrcs = new int[0];
     private ElementType type;
     private WireFormat format = WireFormat.EXACT;
     private UnsafeBuffer encoded;
@@ -58,6 +59,10 @@ final class ChunkReceiver implements FragmentHandler
         this.encoded = encoded;
         this.slotBytes = slotBytes;
         target.wrap(buffer);
+        if (verifiedCrcs.length < schedule.chunkSlots())
+        {
+            verifiedCrcs = new int[schedule.chunkSlots()];
+        }
         step = 0;
         chunkIndex = 0;
         received = 0;
@@ -69,6 +74,15 @@ final class ChunkReceiver implements FragmentHandler
     long lastWaitingNs()
     {
         return lastWaitingNs;
+    }
+
+    /**
+     * @return the CRC32C checked on all-gather chunk {@code slot} as it now lies in the buffer (or the encoded
+     * chunks): forwarding it unchanged, the sender need not compute it again.
+     */
+    int verifiedCrc(final int slot)
+    {
+        return verifiedCrcs[slot];
     }
 
     int received()
@@ -182,6 +196,10 @@ final class ChunkReceiver implements FragmentHandler
                 " elements [" + first + ", +" + count + ")) has CRC32C " + Integer.toHexString(actualCrc) +
                 " but was sent with " + Integer.toHexString(chunk.crc()));
             return;
+        }
+        if (!schedule.isReduceStep(step))
+        {
+            verifiedCrcs[schedule.chunkSlot(segment, chunkIndex)] = actualCrc;
         }
 
         received++;

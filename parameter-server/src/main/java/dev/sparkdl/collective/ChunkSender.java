@@ -20,6 +20,9 @@ import java.util.zip.CRC32C;
  * <p>Quantized ({@link WireFormat#FP16}, {@link WireFormat#INT8}): reduce-scatter chunks are encoded from
  * the partial sums, the owner of a reduced segment encodes it once and adopts the decoded values, and
  * later all-gather steps forward the encoded bytes received, so every rank decodes the same payloads.
+ *
+ * <p>A chunk forwarded in the all-gather (steps after the owner's) carries the CRC32C its receiver already
+ * checked over the same bytes: one pass over the chunk less per forward.
  */
 final class ChunkSender
 {
@@ -27,6 +30,7 @@ final class ChunkSender
     private final RingSchedule schedule;
     private final ExclusivePublication publication;
     private final ChunkTap tap;
+    private final ChunkReceiver receiver;
     private final BufferClaim claim = new BufferClaim();
     private final ChunkFlyweight chunk = new ChunkFlyweight();
     private final CRC32C crc32c = new CRC32C();
@@ -47,13 +51,15 @@ final class ChunkSender
     private int pendingCrc;
     private int pendingCrcFor = -1;
 
+    /** @param receiver the same operation's receiver, whose checked CRCs forwarded chunks reuse. */
     ChunkSender(final int rank, final RingSchedule schedule, final ExclusivePublication publication,
-        final ChunkTap tap, final int chunkBytes)
+        final ChunkTap tap, final int chunkBytes, final ChunkReceiver receiver)
     {
         this.rank = rank;
         this.schedule = schedule;
         this.publication = publication;
         this.tap = tap;
+        this.receiver = receiver;
         this.encodedChunk = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(chunkBytes, 64), 64));
     }
 
@@ -138,6 +144,7 @@ final class ChunkSender
 
     private void preparePayload(final int segment, final int byteOffset, final int count)
     {
+        final boolean isForward = step > schedule.steps() / 2;
         if (format == WireFormat.EXACT)
         {
             pendingSource = source;
@@ -160,6 +167,12 @@ final class ChunkSender
                 // This rank reduced the segment: encode it once, adopt what the others will decode.
                 format.encode(source, byteOffset, count, encoded, pendingOffset, residual, true);
             }
+        }
+        if (isForward)
+        {
+            // Received in the previous all-gather step and checked there, byte for byte what goes out now.
+            pendingCrc = receiver.verifiedCrc(schedule.chunkSlot(segment, chunkIndex));
+            return;
         }
         crc32c.reset();
         Crc.update(crc32c, pendingSource, pendingOffset, pendingLength);

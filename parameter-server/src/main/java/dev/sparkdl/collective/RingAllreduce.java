@@ -128,8 +128,8 @@ public final class RingAllreduce implements Allreduce
             throw ex;
         }
         final ChunkReceiver.AbortReader abortReader = new ChunkReceiver.AbortReader(links.peers);
-        sender = new ChunkSender(rank, schedule, links.dataPublication, tap, links.chunkBytes);
         receiver = new ChunkReceiver(schedule, links.prev, abortReader);
+        sender = new ChunkSender(rank, schedule, links.dataPublication, tap, links.chunkBytes, receiver);
         controlHandler = new ControlHandler(links.next, abortReader);
         abortScanner = new AbortScanner(abortReader);
         LOG.info("rank {} of {} joined the ring: prev {}, next {}; {}", rank, worldSize, links.prev.describe(),

@@ -106,6 +106,40 @@ class RingFailureTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRejectAForwardedChunkCorruptedAfterItsCheck() throws Exception
+    {
+        // A forwarded all-gather chunk carries the CRC its forwarder checked on arrival; bytes that change
+        // after that check (here: in the forwarder's outgoing frame) must still be caught downstream.
+        final int worldSize = 3;
+        final int lastStep = 2 * worldSize - 3;
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        final ChunkTap corruptForward = (buffer, offset, length) ->
+        {
+            final ChunkFlyweight chunk = new ChunkFlyweight();
+            if (chunk.tryWrap(buffer, offset, length) && chunk.step() == lastStep && chunk.payloadLength() > 0)
+            {
+                final int index = offset + ChunkFlyweight.PAYLOAD_OFFSET;
+                buffer.putByte(index, (byte)(buffer.getByte(index) ^ 0x01));
+            }
+        };
+        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
+        {
+            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
+                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK,
+                rank == 1 ? corruptForward : ChunkTap.NONE))
+            {
+                ring.sum(new double[1000]);
+            }
+            return null;
+        });
+        final CollectiveException atNext = assertInstanceOf(CollectiveException.class, outcomes.get(2).failure());
+        assertEquals(CollectiveException.Reason.CORRUPT_CHUNK, atNext.reason(), atNext.getMessage());
+        assertEquals(1, atNext.culpritRank(), atNext.getMessage());
+        assertTrue(atNext.getMessage().contains("step " + lastStep), atNext.getMessage());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldFailEverySurvivorNamingARankThatStalls() throws Exception
     {
         final int worldSize = 4;
