@@ -36,8 +36,6 @@ final class ChunkReceiver implements FragmentHandler
     private UnsafeBuffer encoded;
     private int slotBytes;
     private long operationId;
-    private int step;
-    private int chunkIndex;
     private int received;
     private CollectiveException failure;
     private long lastWaitingNs;
@@ -63,8 +61,6 @@ final class ChunkReceiver implements FragmentHandler
         {
             verifiedCrcs = new int[schedule.chunkSlots()];
         }
-        step = 0;
-        chunkIndex = 0;
         received = 0;
         failure = null;
         lastWaitingNs = 0;
@@ -133,6 +129,8 @@ final class ChunkReceiver implements FragmentHandler
 
     private void onChunk(final DirectBuffer buffer)
     {
+        final int step = schedule.recvStep(received);
+        final int chunkIndex = schedule.recvChunk(received);
         final int segment = schedule.recvSegment(step);
         final long first = schedule.chunkStart(segment, chunkIndex);
         final int count = schedule.chunkLength(segment, chunkIndex);
@@ -203,11 +201,6 @@ final class ChunkReceiver implements FragmentHandler
         }
 
         received++;
-        if (++chunkIndex == schedule.chunkCount(segment))
-        {
-            chunkIndex = 0;
-            step++;
-        }
     }
 
     private int crc(final DirectBuffer buffer, final int offset, final int length)

@@ -45,8 +45,6 @@ final class ChunkSender
     private DirectBuffer pendingSource;
     private int pendingOffset;
     private long operationId;
-    private int step;
-    private int chunkIndex;
     private int sent;
     private int pendingCrc;
     private int pendingCrcFor = -1;
@@ -77,8 +75,6 @@ final class ChunkSender
         this.encoded = encoded;
         this.slotBytes = slotBytes;
         source.wrap(buffer);
-        step = 0;
-        chunkIndex = 0;
         sent = 0;
         pendingCrcFor = -1;
     }
@@ -100,7 +96,12 @@ final class ChunkSender
      */
     boolean isReady(final int received)
     {
-        return !isDone() && (step == 0 || received > schedule.recvIndex(step - 1, chunkIndex));
+        if (isDone())
+        {
+            return false;
+        }
+        final int step = schedule.sendStep(sent);
+        return step == 0 || received > schedule.recvPosition(step - 1, schedule.sendChunk(sent));
     }
 
     /**
@@ -108,6 +109,8 @@ final class ChunkSender
      */
     long trySend()
     {
+        final int step = schedule.sendStep(sent);
+        final int chunkIndex = schedule.sendChunk(sent);
         final int segment = schedule.sendSegment(step);
         final long first = schedule.chunkStart(segment, chunkIndex);
         final int count = schedule.chunkLength(segment, chunkIndex);
@@ -115,7 +118,7 @@ final class ChunkSender
         if (pendingCrcFor != sent)
         {
             // Once per chunk, however often the claim is retried: encoding moves error into the residual.
-            preparePayload(segment, byteOffset, count);
+            preparePayload(step, segment, chunkIndex, byteOffset, count);
             pendingCrcFor = sent;
         }
 
@@ -137,12 +140,13 @@ final class ChunkSender
             buffer.putBytes(chunk.payloadOffset(), pendingSource, pendingOffset, pendingLength);
             tap.onEncoded(buffer, offset, ChunkFlyweight.HEADER_LENGTH + pendingLength);
             claim.commit();
-            advance(segment);
+            sent++;
         }
         return result;
     }
 
-    private void preparePayload(final int segment, final int byteOffset, final int count)
+    private void preparePayload(final int step, final int segment, final int chunkIndex, final int byteOffset,
+        final int count)
     {
         final boolean isForward = step > schedule.steps() / 2;
         if (format == WireFormat.EXACT)
@@ -177,15 +181,5 @@ final class ChunkSender
         crc32c.reset();
         Crc.update(crc32c, pendingSource, pendingOffset, pendingLength);
         pendingCrc = (int)crc32c.getValue();
-    }
-
-    private void advance(final int segment)
-    {
-        sent++;
-        if (++chunkIndex == schedule.chunkCount(segment))
-        {
-            chunkIndex = 0;
-            step++;
-        }
     }
 }

@@ -1,25 +1,42 @@
 package dev.sparkdl.collective;
 
 /**
- * Which segment and chunk a rank sends and receives at each step of a ring allreduce, for one buffer.
+ * Which segment and chunk a rank sends and receives at each step of a ring allreduce, for one buffer,
+ * and in which order the chunks of all steps go out.
  *
  * <p>The buffer is cut into {@code worldSize} segments whose lengths differ by at most one element,
  * and each segment into chunks of at most {@code chunkElements} (at least one chunk, possibly empty, so
  * every step exchanges a message and a mismatched call is caught). At global step g in
  * [0, 2 * worldSize - 2) rank r sends segment (r - g) mod N and receives segment (r - g - 1) mod N;
  * steps below N - 1 reduce what they receive (reduce-scatter), the rest copy it (all-gather). The
- * segment received at step g is the one sent at step g + 1, so chunk c may be forwarded as soon as it
- * has been received: that is the pipeline. Each final segment is reduced on exactly one rank in a fixed
- * order and then copied unchanged, so every rank ends bit-identical.
+ * segment received at step g is the one sent at step g + 1, so chunk c of step g + 1 may go out as soon
+ * as chunk c of step g has arrived. Each final segment is reduced on exactly one rank in a fixed order
+ * and then copied unchanged, so every rank ends bit-identical.
+ *
+ * <p>Transfer order: chunk c of step g goes out in wave c + g * {@link #WAVE_LAG}, and within a wave by
+ * step. Steps overlap instead of running one after another, so a chunk is reduced, forwarded and
+ * copied back while it is still in the cache: done step by step, the all-gather read the reduced
+ * segment and wrote the gathered ones after the whole reduce-scatter had streamed through the cache.
+ * Every rank uses the same order, so what prev sends is what this rank expects; and a chunk's
+ * dependency (chunk c of step g - 1, from prev) is in an earlier wave, so the ring cannot deadlock.
  */
 final class RingSchedule
 {
+    /** Waves between a chunk's step and the next: chunks in flight ahead of the forwards (4 x 64 KiB). */
+    static final int WAVE_LAG = 4;
+
     private final int rank;
     private final int worldSize;
     private long elementCount;
     private int chunkElements;
     private final int[] recvOffsets;
     private int transfers;
+    private int[] sendSteps = new int[0];
+    private int[] sendChunks = new int[0];
+    private int[] recvSteps = new int[0];
+    private int[] recvChunks = new int[0];
+    /** Position in the receive order of (step, chunk), at recvOffsets[step] + chunk. */
+    private int[] recvPositions = new int[0];
 
     RingSchedule(final int rank, final int worldSize)
     {
@@ -34,13 +51,43 @@ final class RingSchedule
         this.elementCount = elementCount;
         this.chunkElements = chunkElements;
         int sum = 0;
+        int mostChunks = 0;
         for (int g = 0; g < steps(); g++)
         {
             recvOffsets[g] = sum;
             sum += chunkCount(recvSegment(g));
+            mostChunks = Math.max(mostChunks, Math.max(chunkCount(recvSegment(g)), chunkCount(sendSegment(g))));
         }
         recvOffsets[steps()] = sum;
         transfers = sum;
+        if (sendSteps.length < transfers)
+        {
+            sendSteps = new int[transfers];
+            sendChunks = new int[transfers];
+            recvSteps = new int[transfers];
+            recvChunks = new int[transfers];
+            recvPositions = new int[transfers];
+        }
+        int sent = 0;
+        int received = 0;
+        for (int wave = 0, lastWave = mostChunks - 1 + (steps() - 1) * WAVE_LAG; wave <= lastWave; wave++)
+        {
+            for (int g = 0; g < steps(); g++)
+            {
+                final int chunk = wave - g * WAVE_LAG;
+                if (chunk >= 0 && chunk < chunkCount(sendSegment(g)))
+                {
+                    sendSteps[sent] = g;
+                    sendChunks[sent++] = chunk;
+                }
+                if (chunk >= 0 && chunk < chunkCount(recvSegment(g)))
+                {
+                    recvSteps[received] = g;
+                    recvChunks[received] = chunk;
+                    recvPositions[recvOffsets[g] + chunk] = received++;
+                }
+            }
+        }
     }
 
     int steps()
@@ -74,10 +121,34 @@ final class RingSchedule
         return step < worldSize - 1;
     }
 
-    /** @return linear index, among all receives, of chunk {@code chunk} of step {@code step}. */
-    int recvIndex(final int step, final int chunk)
+    /** @return the step of the {@code i}-th chunk this rank sends. */
+    int sendStep(final int i)
     {
-        return recvOffsets[step] + chunk;
+        return sendSteps[i];
+    }
+
+    /** @return the chunk, within its step's segment, of the {@code i}-th chunk this rank sends. */
+    int sendChunk(final int i)
+    {
+        return sendChunks[i];
+    }
+
+    /** @return the step of the {@code i}-th chunk this rank receives. */
+    int recvStep(final int i)
+    {
+        return recvSteps[i];
+    }
+
+    /** @return the chunk, within its step's segment, of the {@code i}-th chunk this rank receives. */
+    int recvChunk(final int i)
+    {
+        return recvChunks[i];
+    }
+
+    /** @return how many chunks this rank has received once chunk {@code chunk} of step {@code step} is in, minus one. */
+    int recvPosition(final int step, final int chunk)
+    {
+        return recvPositions[recvOffsets[step] + chunk];
     }
 
     long segmentStart(final int segment)

@@ -42,4 +42,86 @@ class RingScheduleTest
             }
         }
     }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldReceiveInTheOrderPrevSendsAndNeverDeadlock()
+    {
+        for (int worldSize = 2; worldSize <= 8; worldSize++)
+        {
+            // 12,345 elements in chunks of 100: segments of 15-16 chunks, longer than the waves' lag.
+            for (final long count : new long[]{0, 1, worldSize - 1, 1000 + worldSize, 12_345})
+            {
+                final RingSchedule[] ranks = new RingSchedule[worldSize];
+                for (int r = 0; r < worldSize; r++)
+                {
+                    ranks[r] = new RingSchedule(r, worldSize);
+                    ranks[r].reset(count, 100);
+                }
+                for (int r = 0; r < worldSize; r++)
+                {
+                    final RingSchedule me = ranks[r];
+                    final RingSchedule prev = ranks[(r + worldSize - 1) % worldSize];
+                    assertEquals(prev.transfers(), me.transfers());
+                    for (int i = 0; i < me.transfers(); i++)
+                    {
+                        // What prev sends i-th is what this rank expects i-th: step, chunk and segment.
+                        assertEquals(prev.sendStep(i), me.recvStep(i), "step of transfer " + i);
+                        assertEquals(prev.sendChunk(i), me.recvChunk(i), "chunk of transfer " + i);
+                        assertEquals(prev.sendSegment(prev.sendStep(i)), me.recvSegment(me.recvStep(i)));
+                        // Each (step, chunk) once: recvPosition inverts the order.
+                        assertEquals(i, me.recvPosition(me.recvStep(i), me.recvChunk(i)));
+
+                        // Waves never go back (a chunk depends only on one of an earlier wave).
+                        if (i > 0)
+                        {
+                            assertTrue(wave(me.sendStep(i - 1), me.sendChunk(i - 1)) <=
+                                wave(me.sendStep(i), me.sendChunk(i)), "rank " + r + " send " + i);
+                        }
+                    }
+                    // Every chunk of every step is sent exactly once.
+                    int expected = 0;
+                    for (int g = 0; g < me.steps(); g++)
+                    {
+                        expected += me.chunkCount(me.sendSegment(g));
+                    }
+                    assertEquals(expected, me.transfers());
+                }
+                assertEquals(0, stuckRanks(ranks), worldSize + " ranks, " + count + " elements");
+            }
+        }
+    }
+
+    private static int wave(final int step, final int chunk)
+    {
+        return chunk + step * RingSchedule.WAVE_LAG;
+    }
+
+    /** Runs the ring's readiness rule on every rank until nothing moves: how many ranks did not finish. */
+    private static int stuckRanks(final RingSchedule[] ranks)
+    {
+        final int n = ranks.length;
+        final int[] sent = new int[n];
+        for (boolean moved = true; moved; )
+        {
+            moved = false;
+            for (int r = 0; r < n; r++)
+            {
+                final RingSchedule me = ranks[r];
+                final int received = sent[(r + n - 1) % n];
+                while (sent[r] < me.transfers() && (me.sendStep(sent[r]) == 0 ||
+                    received > me.recvPosition(me.sendStep(sent[r]) - 1, me.sendChunk(sent[r]))))
+                {
+                    sent[r]++;
+                    moved = true;
+                }
+            }
+        }
+        int stuck = 0;
+        for (int r = 0; r < n; r++)
+        {
+            stuck += sent[r] == ranks[r].transfers() ? 0 : 1;
+        }
+        return stuck;
+    }
 }
