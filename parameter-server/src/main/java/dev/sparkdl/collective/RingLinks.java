@@ -98,7 +98,7 @@ final class RingLinks implements AutoCloseable
         RingLinks links = null;
         try
         {
-            if (ctx.ipcWithinJvm() || ctx.ipcWithinHost())
+            if (ctx.listensOnIpc())
             {
                 ipc = aeron.addSubscription(Channels.ipcSubscription(), streamId);
             }

@@ -123,7 +123,7 @@ final class ShardLinks implements AutoCloseable
             opened.add(clientUdp);
             Subscription serverIpc = null;
             Subscription clientIpc = null;
-            if (ctx.ipcWithinJvm() || ctx.ipcWithinHost())
+            if (ctx.listensOnIpc())
             {
                 serverIpc = aeron.addSubscription(Channels.ipcSubscription(), serverStream);
                 opened.add(serverIpc);

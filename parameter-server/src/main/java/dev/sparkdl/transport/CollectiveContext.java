@@ -468,6 +468,12 @@ public final class CollectiveContext
         return ipcWithinHost;
     }
 
+    /** @return whether some peers may reach this rank over IPC, so it must listen there as well as on UDP. */
+    public boolean listensOnIpc()
+    {
+        return ipcWithinJvm || ipcWithinHost;
+    }
+
     public CollectiveContext ipcWithinHost(final boolean ipcWithinHost)
     {
         checkMutable();
