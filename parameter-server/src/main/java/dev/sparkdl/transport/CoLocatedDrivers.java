@@ -81,15 +81,20 @@ public final class CoLocatedDrivers
             return null;
         }
         final String key = peerDirectory + '#' + peerDriverId;
+        final SharedClient shared;
         synchronized (CLIENTS)
         {
-            SharedClient shared = CLIENTS.get(key);
-            if (null == shared)
+            shared = CLIENTS.computeIfAbsent(key, k -> new SharedClient(k, pid));
+            shared.referenceCount++;
+        }
+        // Connect outside the registry's lock: a peer driver that hangs delays only the links to that peer.
+        synchronized (shared)
+        {
+            if (null == shared.aeron && !shared.hasFailedToConnect)
             {
-                final Aeron aeron;
                 try
                 {
-                    aeron = Aeron.connect(new Aeron.Context()
+                    shared.aeron = Aeron.connect(new Aeron.Context()
                         .aeronDirectoryName(MediaDriverHandle.driverDirectory(peerDirectory))
                         .clientName("spark-dl co-located")
                         .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(ctx.driverTimeoutNs()))
@@ -97,15 +102,18 @@ public final class CoLocatedDrivers
                 }
                 catch (final RuntimeException ex)
                 {
+                    shared.hasFailedToConnect = true;
                     LOG.warn("cannot join the co-located driver in {}; using UDP to reach it", peerDirectory, ex);
-                    return null;
                 }
-                shared = new SharedClient(key, aeron, pid);
-                CLIENTS.put(key, shared);
             }
-            shared.referenceCount++;
-            return new Lease(shared);
         }
+        final Lease lease = new Lease(shared);
+        if (null == shared.aeron)
+        {
+            lease.close();
+            return null;
+        }
+        return lease;
     }
 
     /** @return the client to add a publication to the peer on: the lease's, or this rank's own when null. */
@@ -161,18 +169,20 @@ public final class CoLocatedDrivers
     private static final class SharedClient
     {
         final String key;
-        final Aeron aeron;
         final long pid;
+        /** Set once, under this object's monitor; read by lease holders after connect returned them. */
+        volatile Aeron aeron;
+        boolean hasFailedToConnect;
+        /** Guarded by CLIENTS. */
         int referenceCount;
         // Looked up at most every EXIT_CHECK_INTERVAL_NS from the wait loops of every rank using it; races
         // between them only repeat a lookup.
         volatile long exitCheckedNs = System.nanoTime();
         volatile boolean hasExited;
 
-        SharedClient(final String key, final Aeron aeron, final long pid)
+        SharedClient(final String key, final long pid)
         {
             this.key = key;
-            this.aeron = aeron;
             this.pid = pid;
         }
     }
@@ -221,7 +231,7 @@ public final class CoLocatedDrivers
                 if (--shared.referenceCount == 0)
                 {
                     CLIENTS.remove(shared.key);
-                    CloseHelper.quietClose(shared.aeron);
+                    CloseHelper.quietClose(shared.aeron); // Null when it never connected.
                 }
             }
         }

@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Timeout;
 import java.io.File;
 import java.nio.file.Files;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -144,5 +147,39 @@ class CoLocatedDriversTest
         driverB.close();
         assertFalse(Files.exists(MediaDriverHandle.driverIdFile(b)), "the id leaves with the driver");
         assertNull(CoLocatedDrivers.connect(ctx, CoLocatedDrivers.announce(ctx, driverA), driverA.driverId(), b, idB));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldReachOneDriverWhileJoiningAnotherThatNeverAnswers() throws Exception
+    {
+        // A directory whose id file names a live process (this one) but where no driver answers: joining it
+        // waits out the client's driver timeout, and must hold up neither other peers' links nor leave a client.
+        final CollectiveContext ctx = context(dirA).driverTimeoutNs(TimeUnit.SECONDS.toNanos(3)).conclude();
+        final String a = CoLocatedDrivers.announce(ctx, driverA);
+        final java.nio.file.Path silent = Files.createTempDirectory("spark-dl-silent-driver-");
+        final String silentId = UUID.randomUUID().toString();
+        Files.writeString(MediaDriverHandle.driverIdFile(silent.toString()), silentId + " " + ProcessHandle.current().pid());
+        final ExecutorService pool = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Future<CoLocatedDrivers.Lease> joiningSilent = pool.submit(() ->
+                CoLocatedDrivers.connect(ctx, a, driverA.driverId(), silent.toString(), silentId));
+            Thread.sleep(300); // Let it enter Aeron.connect.
+            try (CoLocatedDrivers.Lease toB = CoLocatedDrivers.connect(ctx, a, driverA.driverId(),
+                CoLocatedDrivers.announce(ctx, driverB), driverB.driverId()))
+            {
+                assertNotNull(toB, "the running driver is reachable");
+                assertFalse(joiningSilent.isDone(), "B was reached while the silent driver was still being joined");
+            }
+            assertNull(joiningSilent.get(20, TimeUnit.SECONDS), "no driver answered: UDP instead");
+            assertEquals(0, CoLocatedDrivers.openClients());
+        }
+        finally
+        {
+            pool.shutdownNow();
+            Files.deleteIfExists(MediaDriverHandle.driverIdFile(silent.toString()));
+            Files.walk(silent).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 }
