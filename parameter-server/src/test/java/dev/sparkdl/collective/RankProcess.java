@@ -1,0 +1,98 @@
+package dev.sparkdl.collective;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A rank's JVM, started from a test's class path, and the lines it printed (stdout and stderr). */
+public final class RankProcess
+{
+    public final int rank;
+    public final Process process;
+    public final List<String> output = new CopyOnWriteArrayList<>();
+
+    private RankProcess(final int rank, final Process process)
+    {
+        this.rank = rank;
+        this.process = process;
+        final Thread reader = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while (null != (line = in.readLine()))
+                {
+                    output.add(line);
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // The process is gone.
+            }
+        }, "rank-" + rank + "-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Run {@code mainClass} with {@code args} in a small JVM with the reactor's Java 17 options. */
+    public static RankProcess start(final int rank, final Class<?> mainClass, final List<String> args)
+        throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final Path options = java17Options();
+        if (null != options)
+        {
+            command.add("@" + options);
+        }
+        command.add("-Xmx256m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(args);
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new RankProcess(rank, process);
+    }
+
+    /** @return the first line starting with {@code prefix}, or null. */
+    public String line(final String prefix)
+    {
+        for (final String line : output)
+        {
+            if (line.startsWith(prefix))
+            {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    /** @return the Aeron directory the rank printed as {@code AERON_DIR <dir>}, or null. */
+    public String aeronDir()
+    {
+        final String line = line("AERON_DIR ");
+        return null == line ? null : line.substring("AERON_DIR ".length());
+    }
+
+    /** The reactor's Java 17 options file (Spark's --add-opens), found from the working directory up. */
+    private static Path java17Options()
+    {
+        for (Path dir = Path.of("").toAbsolutePath(); null != dir; dir = dir.getParent())
+        {
+            final Path candidate = dir.resolve("conf").resolve("java17.options");
+            if (Files.isRegularFile(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
