@@ -1,6 +1,5 @@
 package dev.sparkdl.collective;
 
-import dev.sparkdl.transport.LinkMedium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -44,8 +43,7 @@ class RingProcessTest
     {
         for (final RankProcess rank : ranks)
         {
-            rank.process.destroyForcibly();
-            rank.process.waitFor(10, TimeUnit.SECONDS);
+            rank.stop();
         }
     }
 
@@ -62,14 +60,9 @@ class RingProcessTest
         final List<String> results = new ArrayList<>();
         for (final RankProcess rank : ranks)
         {
-            assertTrue(rank.process.waitFor(60, TimeUnit.SECONDS), "rank " + rank.rank + " did not finish");
-            assertEquals(0, rank.process.exitValue(), "rank " + rank.rank + " output: " + rank.output);
+            rank.assertFinishedCleanly(60);
             results.add(rank.line("RESULT "));
-            assertLinksOver(rank, ipcWithinHost);
-            assertEquals("CO_LOCATED_CLIENTS 0", rank.line("CO_LOCATED_CLIENTS "), rank.output.toString());
-            final String dir = rank.aeronDir();
-            assertNotNull(dir);
-            assertFalse(new File(dir).exists(), "rank " + rank.rank + " left " + dir);
+            rank.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         }
         assertNotNull(results.get(0));
         assertEquals(1, results.stream().distinct().count(), "ranks differ: " + results);
@@ -86,13 +79,8 @@ class RingProcessTest
             ranks.add(startRank(rank, 1_000_000, 100_000, timeoutMs, ipcWithinHost));
         }
         final RankProcess victim = ranks.get(1);
-        final long waitUntilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == victim.line("DONE 5") && System.nanoTime() - waitUntilNs < 0)
-        {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        assertNotNull(victim.line("DONE 5"), "victim never got going: " + victim.output);
-        assertLinksOver(victim, ipcWithinHost);
+        victim.awaitLine("DONE 5", 60);
+        victim.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         victim.process.destroyForcibly();
         final long killedNs = System.nanoTime();
 
@@ -116,9 +104,7 @@ class RingProcessTest
             final String dir = survivor.aeronDir();
             assertFalse(new File(dir).exists(), "rank " + survivor.rank + " left " + dir);
         }
-        // A SIGKILLed JVM cannot clean up after itself; remove what it left so the test leaves nothing.
-        victim.process.waitFor(10, TimeUnit.SECONDS);
-        org.agrona.IoUtil.delete(new File(victim.aeronDir()), true);
+        victim.removeAeronDirOfKilled();
     }
 
     private RankProcess startRank(final int rank, final int elementCount, final int iterations, final long timeoutMs,
@@ -127,13 +113,5 @@ class RingProcessTest
         return RankProcess.start(rank, RingProcessMain.class, List.of(rendezvousDir.toString(), Integer.toString(rank),
             Integer.toString(WORLD_SIZE), HexFormat.of().formatHex(TestContexts.SECRET), Integer.toString(elementCount),
             Integer.toString(iterations), Long.toString(timeoutMs), Boolean.toString(ipcWithinHost)));
-    }
-
-    private static void assertLinksOver(final RankProcess rank, final boolean ipcWithinHost)
-    {
-        final String media = rank.line("MEDIA ");
-        final String expected = "over " + (ipcWithinHost ? LinkMedium.IPC_ON_HOST : LinkMedium.UDP).label();
-        assertNotNull(media, rank.output.toString());
-        assertEquals(2, media.split(expected, -1).length - 1, "rank " + rank.rank + " links: " + media);
     }
 }

@@ -1,8 +1,6 @@
 package dev.sparkdl.ps;
 
 import dev.sparkdl.collective.RankProcess;
-import dev.sparkdl.transport.LinkMedium;
-import org.agrona.IoUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +36,7 @@ class ParameterServerProcessTest
     {
         for (final RankProcess rank : ranks)
         {
-            rank.process.destroyForcibly();
-            rank.process.waitFor(10, TimeUnit.SECONDS);
+            rank.stop();
         }
     }
 
@@ -56,16 +53,12 @@ class ParameterServerProcessTest
         final List<String> results = new ArrayList<>();
         for (final RankProcess rank : ranks)
         {
-            assertTrue(rank.process.waitFor(60, TimeUnit.SECONDS), "rank " + rank.rank + " did not finish");
-            assertEquals(0, rank.process.exitValue(), "rank " + rank.rank + " output: " + rank.output);
+            rank.assertFinishedCleanly(60);
             assertEquals("MISMATCHES 0", rank.line("MISMATCHES "), "rank " + rank.rank);
             assertEquals("DONE 4", rank.output.stream().filter(line -> line.startsWith("DONE ")).reduce((a, b) -> b)
                 .orElse(null), "rank " + rank.rank + " steps");
             results.add(rank.line("RESULT "));
-            assertLinksOver(rank, ipcWithinHost);
-            assertEquals("CO_LOCATED_CLIENTS 0", rank.line("CO_LOCATED_CLIENTS "), rank.output.toString());
-            assertNotNull(rank.aeronDir(), rank.output.toString());
-            assertFalse(new File(rank.aeronDir()).exists(), "rank " + rank.rank + " left " + rank.aeronDir());
+            rank.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         }
         assertNotNull(results.get(0));
         assertEquals(1, results.stream().distinct().count(), "replicas differ: " + results);
@@ -82,13 +75,8 @@ class ParameterServerProcessTest
             ranks.add(startRank(rank, 3_000, 1_000_000, timeoutMs, ipcWithinHost));
         }
         final RankProcess victim = ranks.get(1);
-        final long waitUntilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == victim.line("DONE 5") && System.nanoTime() - waitUntilNs < 0)
-        {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        assertNotNull(victim.line("DONE 5"), "victim never got going: " + victim.output);
-        assertLinksOver(victim, ipcWithinHost);
+        victim.awaitLine("DONE 5", 60);
+        victim.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         victim.process.destroyForcibly();
         final long killedNs = System.nanoTime();
 
@@ -130,9 +118,7 @@ class ParameterServerProcessTest
             assertFalse(new File(survivor.aeronDir()).exists(), "rank " + survivor.rank + " left " +
                 survivor.aeronDir());
         }
-        // A SIGKILLed JVM cannot clean up after itself; remove what it left so the test leaves nothing.
-        victim.process.waitFor(10, TimeUnit.SECONDS);
-        IoUtil.delete(new File(victim.aeronDir()), true);
+        victim.removeAeronDirOfKilled();
     }
 
     private RankProcess startRank(final int rank, final int length, final int clocks, final long timeoutMs,
@@ -141,13 +127,5 @@ class ParameterServerProcessTest
         return RankProcess.start(rank, ShardProcessMain.class, List.of(rendezvousDir.toString(), Integer.toString(rank),
             Integer.toString(WORLD_SIZE), Integer.toString(length), Integer.toString(clocks), Long.toString(timeoutMs),
             Boolean.toString(ipcWithinHost)));
-    }
-
-    private static void assertLinksOver(final RankProcess rank, final boolean ipcWithinHost)
-    {
-        final String media = rank.line("MEDIA ");
-        final String expected = "over " + (ipcWithinHost ? LinkMedium.IPC_ON_HOST : LinkMedium.UDP).label();
-        assertNotNull(media, rank.output.toString());
-        assertEquals(WORLD_SIZE - 1, media.split(expected, -1).length - 1, "rank " + rank.rank + " links: " + media);
     }
 }
