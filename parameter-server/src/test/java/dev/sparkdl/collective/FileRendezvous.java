@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A {@link Rendezvous} between processes through a shared directory: each rank writes its string to
  * {@code round-R-rank-r} atomically (temp file, then rename) and polls until every rank's file exists.
  */
-final class FileRendezvous implements Rendezvous
+public final class FileRendezvous implements Rendezvous
 {
     private final Path directory;
     private final int rank;
@@ -20,7 +20,7 @@ final class FileRendezvous implements Rendezvous
     private final long timeoutNs;
     private int round;
 
-    FileRendezvous(final Path directory, final int rank, final int worldSize, final long timeoutNs)
+    public FileRendezvous(final Path directory, final int rank, final int worldSize, final long timeoutNs)
     {
         this.directory = directory;
         this.rank = rank;
@@ -28,6 +28,7 @@ final class FileRendezvous implements Rendezvous
         this.timeoutNs = timeoutNs;
     }
 
+    @Override
     public String[] allGather(final String localInfo)
     {
         final int thisRound = round++;

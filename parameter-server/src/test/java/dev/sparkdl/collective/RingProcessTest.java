@@ -1,6 +1,5 @@
 package dev.sparkdl.collective;
 
-import dev.sparkdl.transport.LinkMedium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -8,17 +7,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,8 +43,7 @@ class RingProcessTest
     {
         for (final RankProcess rank : ranks)
         {
-            rank.process.destroyForcibly();
-            rank.process.waitFor(10, TimeUnit.SECONDS);
+            rank.stop();
         }
     }
 
@@ -62,19 +55,14 @@ class RingProcessTest
     {
         for (int rank = 0; rank < WORLD_SIZE; rank++)
         {
-            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 300_007, 3, 10_000, ipcWithinHost));
+            ranks.add(startRank(rank, 300_007, 3, 10_000, ipcWithinHost));
         }
         final List<String> results = new ArrayList<>();
         for (final RankProcess rank : ranks)
         {
-            assertTrue(rank.process.waitFor(60, TimeUnit.SECONDS), "rank " + rank.rank + " did not finish");
-            assertEquals(0, rank.process.exitValue(), "rank " + rank.rank + " output: " + rank.output);
+            rank.assertFinishedCleanly(60);
             results.add(rank.line("RESULT "));
-            assertLinksOver(rank, ipcWithinHost);
-            assertEquals("CO_LOCATED_CLIENTS 0", rank.line("CO_LOCATED_CLIENTS "), rank.output.toString());
-            final String dir = rank.line("AERON_DIR ");
-            assertNotNull(dir);
-            assertFalse(new File(dir).exists(), "rank " + rank.rank + " left " + dir);
+            rank.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         }
         assertNotNull(results.get(0));
         assertEquals(1, results.stream().distinct().count(), "ranks differ: " + results);
@@ -88,17 +76,11 @@ class RingProcessTest
         final long timeoutMs = 10_000;
         for (int rank = 0; rank < WORLD_SIZE; rank++)
         {
-            ranks.add(RankProcess.start(rendezvousDir, rank, WORLD_SIZE, 1_000_000, 100_000, timeoutMs,
-                ipcWithinHost));
+            ranks.add(startRank(rank, 1_000_000, 100_000, timeoutMs, ipcWithinHost));
         }
         final RankProcess victim = ranks.get(1);
-        final long waitUntilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == victim.line("DONE 5") && System.nanoTime() - waitUntilNs < 0)
-        {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        assertNotNull(victim.line("DONE 5"), "victim never got going: " + victim.output);
-        assertLinksOver(victim, ipcWithinHost);
+        victim.awaitLine("DONE 5", 60);
+        victim.assertLinksOver(ipcWithinHost, WORLD_SIZE);
         victim.process.destroyForcibly();
         final long killedNs = System.nanoTime();
 
@@ -119,107 +101,17 @@ class RingProcessTest
                 // Seen from the victim's pid, not from its driver's silence (the driver timeout, 10 s).
                 assertTrue(failed.contains("its process on this host has exited"), failed);
             }
-            final String dir = survivor.line("AERON_DIR ");
+            final String dir = survivor.aeronDir();
             assertFalse(new File(dir).exists(), "rank " + survivor.rank + " left " + dir);
         }
-        // A SIGKILLed JVM cannot clean up after itself; remove what it left so the test leaves nothing.
-        victim.process.waitFor(10, TimeUnit.SECONDS);
-        org.agrona.IoUtil.delete(new File(victim.line("AERON_DIR ")), true);
+        victim.removeAeronDirOfKilled();
     }
 
-    private static void assertLinksOver(final RankProcess rank, final boolean ipcWithinHost)
+    private RankProcess startRank(final int rank, final int elementCount, final int iterations, final long timeoutMs,
+        final boolean ipcWithinHost) throws IOException
     {
-        final String media = rank.line("MEDIA ");
-        final String expected = "over " + (ipcWithinHost ? LinkMedium.IPC_ON_HOST : LinkMedium.UDP).label();
-        assertNotNull(media, rank.output.toString());
-        assertEquals(2, media.split(expected, -1).length - 1, "rank " + rank.rank + " links: " + media);
-    }
-
-    /** A rank's JVM and the lines it printed. */
-    static final class RankProcess
-    {
-        final int rank;
-        final Process process;
-        final List<String> output = new CopyOnWriteArrayList<>();
-
-        private RankProcess(final int rank, final Process process)
-        {
-            this.rank = rank;
-            this.process = process;
-            final Thread reader = new Thread(() ->
-            {
-                try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-                {
-                    String line;
-                    while (null != (line = in.readLine()))
-                    {
-                        output.add(line);
-                    }
-                }
-                catch (final IOException ignore)
-                {
-                    // The process is gone.
-                }
-            }, "rank-" + rank + "-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static RankProcess start(final Path rendezvousDir, final int rank, final int worldSize,
-            final int elementCount, final int iterations, final long timeoutMs, final boolean ipcWithinHost)
-            throws IOException
-        {
-            final List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            final Path options = java17Options();
-            if (null != options)
-            {
-                command.add("@" + options);
-            }
-            command.add("-Xmx256m");
-            command.add("-XX:+UseSerialGC");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(RingProcessMain.class.getName());
-            command.add(rendezvousDir.toString());
-            command.add(Integer.toString(rank));
-            command.add(Integer.toString(worldSize));
-            command.add(HexFormat.of().formatHex(TestContexts.SECRET));
-            command.add(Integer.toString(elementCount));
-            command.add(Integer.toString(iterations));
-            command.add(Long.toString(timeoutMs));
-            command.add(Boolean.toString(ipcWithinHost));
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            return new RankProcess(rank, process);
-        }
-
-        /** @return the first line starting with {@code prefix}, or null. */
-        String line(final String prefix)
-        {
-            for (final String line : output)
-            {
-                if (line.startsWith(prefix))
-                {
-                    return prefix.endsWith(" ") && prefix.equals("AERON_DIR ") ?
-                        line.substring(prefix.length()) : line;
-                }
-            }
-            return null;
-        }
-
-        /** The reactor's Java 17 options file (Spark's --add-opens), found from the working directory up. */
-        private static Path java17Options()
-        {
-            for (Path dir = Path.of("").toAbsolutePath(); null != dir; dir = dir.getParent())
-            {
-                final Path candidate = dir.resolve("conf").resolve("java17.options");
-                if (Files.isRegularFile(candidate))
-                {
-                    return candidate;
-                }
-            }
-            return null;
-        }
+        return RankProcess.start(rank, RingProcessMain.class, List.of(rendezvousDir.toString(), Integer.toString(rank),
+            Integer.toString(WORLD_SIZE), HexFormat.of().formatHex(TestContexts.SECRET), Integer.toString(elementCount),
+            Integer.toString(iterations), Long.toString(timeoutMs), Boolean.toString(ipcWithinHost)));
     }
 }
