@@ -31,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * directory); the first {@link #acquire(CollectiveContext)} launches it with that caller's context, the
  * last {@link #close()} stops it and deletes its directory.
  *
- * <p>In {@link ThreadingMode#INVOKER} mode (opt-in) the driver has no thread of its own: a keeper
+ * <p>In {@link ThreadingMode#INVOKER} mode (the default) the driver has no thread of its own: a keeper
  * thread runs its duty cycle, parking up to {@link CollectiveContext#driverIdleMaxParkNs()} when idle, and
  * a collective in flight runs it from its own wait loop through {@link #invokeDriver()}. On a loaded
  * 2-core machine every hand-off to another thread (app to driver sender, driver receiver to app) waits
