@@ -45,7 +45,7 @@ import java.util.stream.IntStream;
  * rewritten only for this default),
  * {@code --transports ipc,udp} (which links to time the ring over),
  * {@code --compare-threading none} (also time the ring with the driver in that Aeron threading mode, e.g.
- * {@code INVOKER}).
+ * {@code SHARED}).
  */
 public final class AllreduceBenchmark
 {
