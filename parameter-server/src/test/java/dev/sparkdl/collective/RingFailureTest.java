@@ -74,7 +74,6 @@ class RingFailureTest
     void shouldRejectAChunkWhoseCrcDoesNotMatch() throws Exception
     {
         final int worldSize = 2;
-        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
         // Flip one payload bit after the CRC was computed: what a bad NIC or a memory error would do.
         final ChunkTap corruptFirstPayload = (buffer, offset, length) ->
         {
@@ -84,16 +83,7 @@ class RingFailureTest
                 buffer.putByte(index, (byte)(buffer.getByte(index) ^ 0x10));
             }
         };
-        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
-        {
-            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
-                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK,
-                rank == 0 ? corruptFirstPayload : ChunkTap.NONE))
-            {
-                ring.sum(new double[1000]);
-            }
-            return null;
-        });
+        final List<ThreadRanks.Outcome<Object>> outcomes = sumWithTap(worldSize, 0, corruptFirstPayload);
         for (int rank = 0; rank < worldSize; rank++)
         {
             final CollectiveException ex = assertInstanceOf(CollectiveException.class, outcomes.get(rank).failure(),
@@ -112,7 +102,6 @@ class RingFailureTest
         // after that check (here: in the forwarder's outgoing frame) must still be caught downstream.
         final int worldSize = 3;
         final int lastStep = 2 * worldSize - 3;
-        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
         final ChunkTap corruptForward = (buffer, offset, length) ->
         {
             final ChunkFlyweight chunk = new ChunkFlyweight();
@@ -122,16 +111,7 @@ class RingFailureTest
                 buffer.putByte(index, (byte)(buffer.getByte(index) ^ 0x01));
             }
         };
-        final List<ThreadRanks.Outcome<Object>> outcomes = ThreadRanks.run(worldSize, 50_000, rank ->
-        {
-            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
-                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK,
-                rank == 1 ? corruptForward : ChunkTap.NONE))
-            {
-                ring.sum(new double[1000]);
-            }
-            return null;
-        });
+        final List<ThreadRanks.Outcome<Object>> outcomes = sumWithTap(worldSize, 1, corruptForward);
         final CollectiveException atNext = assertInstanceOf(CollectiveException.class, outcomes.get(2).failure());
         assertEquals(CollectiveException.Reason.CORRUPT_CHUNK, atNext.reason(), atNext.getMessage());
         assertEquals(1, atNext.culpritRank(), atNext.getMessage());
@@ -235,5 +215,21 @@ class RingFailureTest
                 assertEquals(3f, values[values.length - 1]);
             }
         }
+    }
+
+    /** Every rank sums 1,000 doubles; {@code tapped}'s outgoing frames pass through {@code tap}. */
+    private List<ThreadRanks.Outcome<Object>> sumWithTap(final int worldSize, final int tapped, final ChunkTap tap)
+        throws Exception
+    {
+        final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
+        return ThreadRanks.run(worldSize, 50_000, rank ->
+        {
+            try (RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir), rendezvous.forRank(rank),
+                rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK, rank == tapped ? tap : ChunkTap.NONE))
+            {
+                ring.sum(new double[1000]);
+            }
+            return null;
+        });
     }
 }
