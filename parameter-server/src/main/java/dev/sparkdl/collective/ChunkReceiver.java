@@ -88,7 +88,7 @@ final class ChunkReceiver implements FragmentHandler
 
     int remaining()
     {
-        return schedule.transfers() - received;
+        return schedule.recvTransfers() - received;
     }
 
     CollectiveException failure()

@@ -86,7 +86,7 @@ final class ChunkSender
 
     boolean isDone()
     {
-        return sent == schedule.transfers();
+        return sent == schedule.sendTransfers();
     }
 
     /**

@@ -433,7 +433,7 @@ public final class RingAllreduce implements Allreduce
             throw failAfterGrace(new CollectiveException(TIMEOUT, blamed.rank, blamed.endpoint, blamed.describe() +
                 " made no progress for " + TimeUnit.NANOSECONDS.toMillis(idleNs) + " ms (rank " + rank +
                 (blockedOnSend ? " blocked sending to it" : " waiting for its data") + ", operation " + operations +
-                ", " + receiver.received() + "/" + schedule.transfers() + " chunks received)"));
+                ", " + receiver.received() + "/" + schedule.recvTransfers() + " chunks received)"));
         }
     }
 

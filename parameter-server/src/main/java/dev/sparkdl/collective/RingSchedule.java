@@ -30,7 +30,8 @@ final class RingSchedule
     private long elementCount;
     private int chunkElements;
     private final int[] recvOffsets;
-    private int transfers;
+    private int sendTransfers;
+    private int recvTransfers;
     private int[] sendSteps = new int[0];
     private int[] sendChunks = new int[0];
     private int[] recvSteps = new int[0];
@@ -50,23 +51,31 @@ final class RingSchedule
     {
         this.elementCount = elementCount;
         this.chunkElements = chunkElements;
-        int sum = 0;
+        int sends = 0;
+        int receives = 0;
         int mostChunks = 0;
         for (int g = 0; g < steps(); g++)
         {
-            recvOffsets[g] = sum;
-            sum += chunkCount(recvSegment(g));
+            recvOffsets[g] = receives;
+            receives += chunkCount(recvSegment(g));
+            sends += chunkCount(sendSegment(g));
             mostChunks = Math.max(mostChunks, Math.max(chunkCount(recvSegment(g)), chunkCount(sendSegment(g))));
         }
-        recvOffsets[steps()] = sum;
-        transfers = sum;
-        if (sendSteps.length < transfers)
+        recvOffsets[steps()] = receives;
+        // Not always equal: a rank sends one segment twice and receives another twice, and segments can
+        // differ by a chunk (N whole chunks per segment plus one element).
+        sendTransfers = sends;
+        recvTransfers = receives;
+        if (sendSteps.length < sends)
         {
-            sendSteps = new int[transfers];
-            sendChunks = new int[transfers];
-            recvSteps = new int[transfers];
-            recvChunks = new int[transfers];
-            recvPositions = new int[transfers];
+            sendSteps = new int[sends];
+            sendChunks = new int[sends];
+        }
+        if (recvSteps.length < receives)
+        {
+            recvSteps = new int[receives];
+            recvChunks = new int[receives];
+            recvPositions = new int[receives];
         }
         int sent = 0;
         int received = 0;
@@ -95,10 +104,16 @@ final class RingSchedule
         return 2 * worldSize - 2;
     }
 
-    /** @return chunks sent (equal to chunks received) in the whole operation. */
-    int transfers()
+    /** @return chunks this rank sends in the whole operation. */
+    int sendTransfers()
     {
-        return transfers;
+        return sendTransfers;
+    }
+
+    /** @return chunks this rank receives in the whole operation. */
+    int recvTransfers()
+    {
+        return recvTransfers;
     }
 
     long elementCount()

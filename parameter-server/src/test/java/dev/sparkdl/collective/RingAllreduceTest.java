@@ -42,12 +42,18 @@ class RingAllreduceTest
         assertFalse(new File(aeronDir).exists(), "Aeron directory left behind: " + aeronDir);
     }
 
-    /** Lengths that stress the layout: empty, fewer than ranks, not a multiple, several Aeron messages. */
+    /**
+     * Lengths that stress the layout: empty, fewer than ranks, not a multiple, several Aeron messages, and
+     * whole chunks per segment plus one element (of floats, of doubles), so one segment has a chunk more
+     * than the others and a rank sends a different number of chunks than it receives.
+     */
     static long[] lengthsFor(final int worldSize, final Random random)
     {
+        final int chunkBytes = RingLinks.chunkBytesFor(CollectiveContext.DEFAULT_MTU_LENGTH);
         return new long[]{
             0, Math.max(0, worldSize - 1), 1, worldSize * 37L + 1 + random.nextInt(worldSize + 1),
-            1 + random.nextInt(5000), 70_001 + random.nextInt(60_000)};
+            1 + random.nextInt(5000), 70_001 + random.nextInt(60_000),
+            worldSize * (long)(chunkBytes / Float.BYTES) + 1, worldSize * (long)(chunkBytes / Double.BYTES) + 1};
     }
 
     @ParameterizedTest(name = "worldSize={0}")
