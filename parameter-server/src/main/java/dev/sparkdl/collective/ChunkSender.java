@@ -148,7 +148,6 @@ final class ChunkSender
     private void preparePayload(final int step, final int segment, final int chunkIndex, final int byteOffset,
         final int count)
     {
-        final boolean isForward = step > schedule.steps() / 2;
         if (format == WireFormat.EXACT)
         {
             pendingSource = source;
@@ -172,7 +171,7 @@ final class ChunkSender
                 format.encode(source, byteOffset, count, encoded, pendingOffset, residual, true);
             }
         }
-        if (isForward)
+        if (step > schedule.steps() / 2)
         {
             // Received in the previous all-gather step and checked there, byte for byte what goes out now.
             pendingCrc = receiver.verifiedCrc(schedule.chunkSlot(segment, chunkIndex));

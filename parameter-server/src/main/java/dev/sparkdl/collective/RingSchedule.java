@@ -30,6 +30,8 @@ final class RingSchedule
     private long elementCount;
     private int chunkElements;
     private final int[] recvOffsets;
+    private final int[] sendCounts;
+    private final int[] recvCounts;
     private int sendTransfers;
     private int recvTransfers;
     private int[] sendSteps = new int[0];
@@ -44,6 +46,8 @@ final class RingSchedule
         this.rank = rank;
         this.worldSize = worldSize;
         this.recvOffsets = new int[Math.max(1, 2 * worldSize - 2) + 1];
+        this.sendCounts = new int[Math.max(0, 2 * worldSize - 2)];
+        this.recvCounts = new int[Math.max(0, 2 * worldSize - 2)];
     }
 
     /** Lay out a new buffer. */
@@ -56,10 +60,12 @@ final class RingSchedule
         int mostChunks = 0;
         for (int g = 0; g < steps(); g++)
         {
+            sendCounts[g] = chunkCount(sendSegment(g));
+            recvCounts[g] = chunkCount(recvSegment(g));
             recvOffsets[g] = receives;
-            receives += chunkCount(recvSegment(g));
-            sends += chunkCount(sendSegment(g));
-            mostChunks = Math.max(mostChunks, Math.max(chunkCount(recvSegment(g)), chunkCount(sendSegment(g))));
+            sends += sendCounts[g];
+            receives += recvCounts[g];
+            mostChunks = Math.max(mostChunks, Math.max(sendCounts[g], recvCounts[g]));
         }
         recvOffsets[steps()] = receives;
         // Not always equal: a rank sends one segment twice and receives another twice, and segments can
@@ -77,23 +83,28 @@ final class RingSchedule
             recvChunks = new int[receives];
             recvPositions = new int[receives];
         }
-        int sent = 0;
-        int received = 0;
-        for (int wave = 0, lastWave = mostChunks - 1 + (steps() - 1) * WAVE_LAG; wave <= lastWave; wave++)
+        final int lastWave = mostChunks - 1 + (steps() - 1) * WAVE_LAG;
+        inWaves(sendCounts, lastWave, sendSteps, sendChunks);
+        inWaves(recvCounts, lastWave, recvSteps, recvChunks);
+        for (int i = 0; i < receives; i++)
+        {
+            recvPositions[recvOffsets[recvSteps[i]] + recvChunks[i]] = i;
+        }
+    }
+
+    /** Orders the chunks of every step by wave, then step: fills {@code stepOf} and {@code chunkOf}. */
+    private void inWaves(final int[] chunksPerStep, final int lastWave, final int[] stepOf, final int[] chunkOf)
+    {
+        int i = 0;
+        for (int wave = 0; wave <= lastWave; wave++)
         {
             for (int g = 0; g < steps(); g++)
             {
                 final int chunk = wave - g * WAVE_LAG;
-                if (chunk >= 0 && chunk < chunkCount(sendSegment(g)))
+                if (chunk >= 0 && chunk < chunksPerStep[g])
                 {
-                    sendSteps[sent] = g;
-                    sendChunks[sent++] = chunk;
-                }
-                if (chunk >= 0 && chunk < chunkCount(recvSegment(g)))
-                {
-                    recvSteps[received] = g;
-                    recvChunks[received] = chunk;
-                    recvPositions[recvOffsets[g] + chunk] = received++;
+                    stepOf[i] = g;
+                    chunkOf[i++] = chunk;
                 }
             }
         }

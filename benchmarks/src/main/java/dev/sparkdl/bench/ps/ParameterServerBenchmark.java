@@ -146,7 +146,10 @@ public final class ParameterServerBenchmark {
         }
         MultiLayerConfiguration network = FashionMnistDemo.mlp(12345);
         for (NeuralNetConfiguration layer : network.getConfs()) {
-            ((BaseLayer) layer.getLayer()).setIUpdater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, 1e-3, lrDecay)));
+            // The demo's Adam, its rate now decaying from the demo's value.
+            Adam adam = (Adam) ((BaseLayer) layer.getLayer()).getIUpdater().clone();
+            adam.setLearningRateSchedule(new ExponentialSchedule(ScheduleType.EPOCH, adam.getLearningRate(), lrDecay));
+            ((BaseLayer) layer.getLayer()).setIUpdater(adam);
         }
         NetworkSpec spec = NetworkSpec.of(network);
         INDArray initial = NetworkAdapter.create(spec, null).params().dup();
