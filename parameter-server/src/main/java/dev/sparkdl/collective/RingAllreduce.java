@@ -152,6 +152,12 @@ public final class RingAllreduce implements Allreduce
         return null == links ? "none" : links.media();
     }
 
+    /** @return the data publication's term length in bytes; 0 when there is no link (one rank). */
+    public int dataTermLength()
+    {
+        return null == links ? 0 : links.dataTermLength;
+    }
+
     /** @return operations completed (or started and failed). */
     public long operations()
     {

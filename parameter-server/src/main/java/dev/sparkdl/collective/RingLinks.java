@@ -57,6 +57,7 @@ final class RingLinks implements AutoCloseable
     final int chunkBytes;
     LinkMedium dataMedium;
     LinkMedium controlMedium;
+    int dataTermLength;
     ExclusivePublication dataPublication;
     ExclusivePublication controlPublication;
     Image dataImage;
@@ -213,6 +214,32 @@ final class RingLinks implements AutoCloseable
             " over " + controlMedium.label();
     }
 
+    /**
+     * The data link's term: the small IPC term when the link is IPC and every rank on this host can have a
+     * core (the log stays in the cache), else the buffer-sized term.
+     */
+    static int dataTermLength(final CollectiveContext ctx, final LinkMedium medium, final int ranksOnHost,
+        final int cores)
+    {
+        return medium.isIpc() && ranksOnHost <= cores ? ctx.ipcTermLength() : ctx.termLength();
+    }
+
+    /** @return ranks in this JVM or in another JVM on this host, this one included. */
+    private int ranksOnThisHost()
+    {
+        final PeerInfo self = peers[rank];
+        int count = 0;
+        for (final PeerInfo peer : peers)
+        {
+            if (peer == self || peer.driverId.equals(self.driverId) ||
+                CoLocatedDrivers.isOnThisHost(peer.directory, peer.driverId))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     private void openPublications(final CollectiveContext ctx, final Aeron aeron, final MediaDriverHandle driver)
     {
         final boolean nextIpc = isInThisJvm(ctx, next);
@@ -222,15 +249,16 @@ final class RingLinks implements AutoCloseable
         dataMedium = LinkMedium.of(nextIpc, nextDriver);
         controlMedium = LinkMedium.of(prevIpc, prevDriver);
         final int termLength = ctx.termLength();
+        dataTermLength = dataTermLength(ctx, dataMedium, ranksOnThisHost(), Runtime.getRuntime().availableProcessors());
         final int controlTerm = CollectiveContext.CONTROL_TERM_LENGTH;
         // Our two publication logs, plus the images a udp receiver maps for what neighbours send us.
-        final long bytesNeeded = StorageCheck.logLength(termLength) + StorageCheck.logLength(controlTerm) +
+        final long bytesNeeded = StorageCheck.logLength(dataTermLength) + StorageCheck.logLength(controlTerm) +
             (prevIpc ? 0 : StorageCheck.logLength(termLength)) + (nextIpc ? 0 : StorageCheck.logLength(controlTerm));
         StorageCheck.requireUsableSpace(Path.of(driver.aeronDirectoryName()), bytesNeeded,
-            "ring allreduce rank " + rank + " (termLength " + termLength + ")");
+            "ring allreduce rank " + rank + " (data term length " + dataTermLength + ")");
 
         dataPublication = CoLocatedDrivers.publisher(nextDriver, aeron).addExclusivePublication(
-            Channels.publication(ctx, dataMedium, next.endpoint, termLength, ctx.mtuLength()), next.streamId);
+            Channels.publication(ctx, dataMedium, next.endpoint, dataTermLength, ctx.mtuLength()), next.streamId);
         controlPublication = CoLocatedDrivers.publisher(prevDriver, aeron).addExclusivePublication(
             Channels.publication(ctx, controlMedium, prev.endpoint, controlTerm, ctx.controlMtuLength()),
             prev.streamId);

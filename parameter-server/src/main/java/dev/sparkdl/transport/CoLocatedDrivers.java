@@ -62,6 +62,12 @@ public final class CoLocatedDrivers
             !ownDriverId.equals(peerDriverId);
     }
 
+    /** @return whether a peer's announced driver runs on this host (its directory holds the id it announced). */
+    public static boolean isOnThisHost(final String peerDirectory, final String peerDriverId)
+    {
+        return !NOT_ANNOUNCED.equals(peerDirectory) && NOT_HERE != processRunning(peerDirectory, peerDriverId);
+    }
+
     /**
      * @param ctx           this rank's context (driver timeout).
      * @param ownDirectory  what this rank announced.

@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RingAllreduceTest
 {
+    private static final int IPC_TERM = 512 * 1024;
+
     private String aeronDir;
 
     @BeforeEach
@@ -78,13 +80,19 @@ class RingAllreduceTest
         final InMemoryRendezvous rendezvous = new InMemoryRendezvous(worldSize, TimeUnit.SECONDS.toNanos(20));
         assertSumsLikeAPlainSumBitIdentically(worldSize, 7L * worldSize, rank ->
         {
-            final RingAllreduce ring = new RingAllreduce(TestContexts.context(aeronDir + "-" + rank),
-                rendezvous.forRank(rank), rank, worldSize, TestContexts.SECRET, TestContexts.LOOPBACK);
+            final CollectiveContext ctx = TestContexts.context(aeronDir + "-" + rank).ipcTermLength(IPC_TERM);
+            final RingAllreduce ring = new RingAllreduce(ctx, rendezvous.forRank(rank), rank, worldSize,
+                TestContexts.SECRET, TestContexts.LOOPBACK);
             final String media = ring.linkMedia();
-            if (media.split("over " + LinkMedium.IPC_ON_HOST.label(), -1).length != 3)
+            // Every rank here runs on this host: the small IPC term only while each can have a core.
+            final int expectedTerm = worldSize <= Runtime.getRuntime().availableProcessors() ? IPC_TERM :
+                ctx.termLength();
+            if (media.split("over " + LinkMedium.IPC_ON_HOST.label(), -1).length != 3 ||
+                ring.dataTermLength() != expectedTerm)
             {
                 ring.close();
-                throw new AssertionError("rank " + rank + " links: " + media);
+                throw new AssertionError("rank " + rank + " links: " + media + ", data term " +
+                    ring.dataTermLength() + ", expected " + expectedTerm);
             }
             return ring;
         });
@@ -93,6 +101,18 @@ class RingAllreduceTest
             assertFalse(new File(aeronDir + "-" + rank).exists(), "rank " + rank + " left its Aeron directory");
         }
         assertEquals(0, dev.sparkdl.transport.CoLocatedDrivers.openClients(), "clients on other drivers left open");
+    }
+
+    @Test
+    void shouldTakeTheSmallIpcTermOnlyOverIpcWithACorePerRankOnTheHost()
+    {
+        final CollectiveContext ctx = new CollectiveContext().maxBufferBytes(64L << 20).conclude();
+        assertEquals(64 << 20, ctx.termLength());
+        assertEquals(CollectiveContext.DEFAULT_IPC_TERM_LENGTH, ctx.ipcTermLength());
+        assertEquals(ctx.ipcTermLength(), RingLinks.dataTermLength(ctx, LinkMedium.IPC_ON_HOST, 2, 2));
+        assertEquals(ctx.ipcTermLength(), RingLinks.dataTermLength(ctx, LinkMedium.IPC_IN_JVM, 1, 16));
+        assertEquals(ctx.termLength(), RingLinks.dataTermLength(ctx, LinkMedium.IPC_ON_HOST, 4, 2));
+        assertEquals(ctx.termLength(), RingLinks.dataTermLength(ctx, LinkMedium.UDP, 2, 16));
     }
 
     /**

@@ -40,6 +40,16 @@ class TransportTest
         assertTrue(ex.getMessage().contains(CollectiveContext.PUBLICATION_UNBLOCK_TIMEOUT_NS_PROP_NAME), ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new CollectiveContext().termLength(3_000_000).conclude());
         assertThrows(IllegalArgumentException.class, () -> new CollectiveContext().mtuLength(1500).conclude());
+        assertEquals(4 * 1024 * 1024, new CollectiveContext().termLength(4 * 1024 * 1024).ipcTermLength(0).conclude()
+            .ipcTermLength(), "0 takes the data term");
+        final IllegalArgumentException badIpcTerm = assertThrows(IllegalArgumentException.class,
+            () -> new CollectiveContext().ipcTermLength(3_000_000).conclude());
+        assertTrue(badIpcTerm.getMessage().contains(CollectiveContext.IPC_TERM_LENGTH_PROP_NAME), badIpcTerm.getMessage());
+        // A 64 KiB IPC term holds at most 8 KiB messages: the default mtu no longer fits.
+        final IllegalArgumentException mtuOverIpcTerm = assertThrows(IllegalArgumentException.class,
+            () -> new CollectiveContext().ipcTermLength(64 * 1024).conclude());
+        assertTrue(mtuOverIpcTerm.getMessage().contains(CollectiveContext.IPC_TERM_LENGTH_PROP_NAME) &&
+            mtuOverIpcTerm.getMessage().contains("8192"), mtuOverIpcTerm.getMessage());
         final CollectiveContext concluded = new CollectiveContext().conclude();
         assertThrows(IllegalStateException.class, () -> concluded.termLength(1 << 20));
     }

@@ -209,7 +209,8 @@ public final class AllreduceBenchmark
                 }
             }
             System.out.println("ring config: " + ranks.get(0).lines.stream().filter(l -> l.startsWith("CONFIG "))
-                .findFirst().orElse("?"));
+                .findFirst().orElse("?") + "; data term in use " + ranks.get(0).lines.stream()
+                .filter(l -> l.startsWith("DATA_TERM ")).findFirst().orElse("?"));
             for (final Child rank : ranks)
             {
                 requireLinkedOver(rank.name, rank.lines.stream().filter(l -> l.startsWith("MEDIA ")).findFirst()

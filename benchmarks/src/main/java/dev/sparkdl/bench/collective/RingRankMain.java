@@ -63,6 +63,7 @@ public final class RingRankMain
         {
             System.out.println("CONFIG " + ctx);
             System.out.println("MEDIA " + ring.linkMedia());
+            System.out.println("DATA_TERM " + ring.dataTermLength());
             printThreadCpu("start");
             jitWarmup(ring, Math.min(largest, JIT_WARMUP_FLOATS), jitWarmupOps);
             for (final long n : sizes)
