@@ -14,7 +14,8 @@ import java.util.zip.CRC32C;
 
 /**
  * Sends the chunks of one operation to next, in schedule order, straight from the caller's buffer into
- * the publication's term (one copy, via tryClaim). Never blocks: {@link #trySend()} returns Aeron's
+ * the publication's term (one copy, via tryClaim), its CRC32C taken over that copy while it is in the
+ * cache (the caller's buffer, cold, is read once). Never blocks: {@link #trySend()} returns Aeron's
  * negative codes when the link is back-pressured or gone.
  *
  * <p>Quantized ({@link WireFormat#FP16}, {@link WireFormat#INT8}): reduce-scatter chunks are encoded from
@@ -48,6 +49,7 @@ final class ChunkSender
     private int sent;
     private int pendingCrc;
     private int pendingCrcFor = -1;
+    private boolean crcFromLog;
 
     /** @param receiver the same operation's receiver, whose checked CRCs forwarded chunks reuse. */
     ChunkSender(final int rank, final RingSchedule schedule, final ExclusivePublication publication,
@@ -138,6 +140,11 @@ final class ChunkSender
                 .crc(pendingCrc)
                 .payloadLength(pendingLength);
             buffer.putBytes(chunk.payloadOffset(), pendingSource, pendingOffset, pendingLength);
+            if (crcFromLog)
+            {
+                // Over the copy in the log, still in the cache: the source was read once, by the copy.
+                chunk.crc(crc(buffer, chunk.payloadOffset(), pendingLength));
+            }
             tap.onEncoded(buffer, offset, ChunkFlyweight.HEADER_LENGTH + pendingLength);
             claim.commit();
             sent++;
@@ -171,14 +178,26 @@ final class ChunkSender
                 format.encode(source, byteOffset, count, encoded, pendingOffset, residual, true);
             }
         }
+        crcFromLog = false;
         if (step > schedule.steps() / 2)
         {
             // Received in the previous all-gather step and checked there, byte for byte what goes out now.
             pendingCrc = receiver.verifiedCrc(schedule.chunkSlot(segment, chunkIndex));
-            return;
         }
+        else if (format == WireFormat.EXACT)
+        {
+            crcFromLog = true;
+        }
+        else
+        {
+            pendingCrc = crc(pendingSource, pendingOffset, pendingLength);
+        }
+    }
+
+    private int crc(final DirectBuffer buffer, final int offset, final int length)
+    {
         crc32c.reset();
-        Crc.update(crc32c, pendingSource, pendingOffset, pendingLength);
-        pendingCrc = (int)crc32c.getValue();
+        Crc.update(crc32c, buffer, offset, length);
+        return (int)crc32c.getValue();
     }
 }
