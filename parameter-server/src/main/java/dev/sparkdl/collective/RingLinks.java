@@ -249,7 +249,9 @@ final class RingLinks implements AutoCloseable
         dataMedium = LinkMedium.of(nextIpc, nextDriver);
         controlMedium = LinkMedium.of(prevIpc, prevDriver);
         final int termLength = ctx.termLength();
-        dataTermLength = dataTermLength(ctx, dataMedium, ranksOnThisHost(), Runtime.getRuntime().availableProcessors());
+        // Counting reads each peer's driver id file: only worth it when the term could be the IPC one.
+        final int ranksOnHost = dataMedium.isIpc() ? ranksOnThisHost() : 1;
+        dataTermLength = dataTermLength(ctx, dataMedium, ranksOnHost, Runtime.getRuntime().availableProcessors());
         final int controlTerm = CollectiveContext.CONTROL_TERM_LENGTH;
         // Our two publication logs, plus the images a udp receiver maps for what neighbours send us.
         final long bytesNeeded = StorageCheck.logLength(dataTermLength) + StorageCheck.logLength(controlTerm) +

@@ -200,14 +200,15 @@ public final class CollectiveContext
             ipcTermLength = termLength;
         }
         require(ipcTermLength >= MIN_TERM_LENGTH && ipcTermLength <= MAX_TERM_LENGTH &&
-            Integer.bitCount(ipcTermLength) == 1, IPC_TERM_LENGTH_PROP_NAME + " (0, or a power of two in [64 KiB, 1 GiB])",
-            ipcTermLength);
+            Integer.bitCount(ipcTermLength) == 1,
+            IPC_TERM_LENGTH_PROP_NAME + " (0, or a power of two in [64 KiB, 1 GiB])", ipcTermLength);
         require(mtuLength >= MIN_MTU_LENGTH && mtuLength <= DEFAULT_MTU_LENGTH && mtuLength % FRAME_ALIGNMENT == 0,
             MTU_LENGTH_PROP_NAME + " (a multiple of 32 in [1408, 65504])", mtuLength);
         // Aeron's largest message is termLength / 8; one frame must fit in it.
         final int smallerTerm = Math.min(termLength, ipcTermLength);
         require(mtuLength <= smallerTerm / 8, MTU_LENGTH_PROP_NAME + " (at most the smaller of " +
-            TERM_LENGTH_PROP_NAME + " and " + IPC_TERM_LENGTH_PROP_NAME + " / 8 = " + smallerTerm / 8 + ")", mtuLength);
+            TERM_LENGTH_PROP_NAME + " and " + IPC_TERM_LENGTH_PROP_NAME + ", over 8: " + smallerTerm / 8 + ")",
+            mtuLength);
         require(socketBufferLength >= mtuLength, SOCKET_BUFFER_LENGTH_PROP_NAME + " (at least the mtu)",
             socketBufferLength);
         require(receiverWindowLength >= mtuLength && receiverWindowLength <= socketBufferLength,
@@ -518,7 +519,8 @@ public final class CollectiveContext
     public String toString()
     {
         return "CollectiveContext{dir=" + aeronDirectoryName + ", threadingMode=" + threadingMode +
-            ", termLength=" + termLength + ", ipcTermLength=" + ipcTermLength + ", maxBufferBytes=" + maxBufferBytes + ", mtuLength=" + mtuLength +
+            ", termLength=" + termLength + ", ipcTermLength=" + ipcTermLength + ", maxBufferBytes=" + maxBufferBytes +
+            ", mtuLength=" + mtuLength +
             ", socketBufferLength=" + socketBufferLength + ", receiverWindowLength=" + receiverWindowLength +
             ", timeoutNs=" + timeoutNs + ", connectTimeoutNs=" + connectTimeoutNs +
             ", imageLivenessTimeoutNs=" + imageLivenessTimeoutNs +

@@ -44,7 +44,8 @@ class TransportTest
             .ipcTermLength(), "0 takes the data term");
         final IllegalArgumentException badIpcTerm = assertThrows(IllegalArgumentException.class,
             () -> new CollectiveContext().ipcTermLength(3_000_000).conclude());
-        assertTrue(badIpcTerm.getMessage().contains(CollectiveContext.IPC_TERM_LENGTH_PROP_NAME), badIpcTerm.getMessage());
+        assertTrue(badIpcTerm.getMessage().contains(CollectiveContext.IPC_TERM_LENGTH_PROP_NAME),
+            badIpcTerm.getMessage());
         // A 64 KiB IPC term holds at most 8 KiB messages: the default mtu no longer fits.
         final IllegalArgumentException mtuOverIpcTerm = assertThrows(IllegalArgumentException.class,
             () -> new CollectiveContext().ipcTermLength(64 * 1024).conclude());
