@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Defaults favour a small shared machine: INVOKER threading (the driver's duty cycle runs on the thread
  * waiting in a collective, and on one keeper thread between calls that backs off to parking when idle),
- * and UDP channels tuned for throughput on loopback (mtu 65504, 4 MiB socket buffers, terms sized for the
- * job). On a real network with a 1500-byte path MTU a smaller
- * {@link #mtuLength(int)} avoids IP fragmentation.
+ * UDP channels tuned for throughput on loopback (mtu 65504, 4 MiB socket buffers, terms sized for the
+ * job), and IPC links between ranks on one host with a cache-sized term while each rank has a core. On a
+ * real network with a 1500-byte path MTU a smaller {@link #mtuLength(int)} avoids IP fragmentation.
  */
 public final class CollectiveContext
 {
