@@ -231,8 +231,7 @@ final class RingLinks implements AutoCloseable
         int count = 0;
         for (final PeerInfo peer : peers)
         {
-            if (peer == self || peer.driverId.equals(self.driverId) ||
-                CoLocatedDrivers.isOnThisHost(peer.directory, peer.driverId))
+            if (peer.driverId.equals(self.driverId) || CoLocatedDrivers.isOnThisHost(peer.directory, peer.driverId))
             {
                 count++;
             }

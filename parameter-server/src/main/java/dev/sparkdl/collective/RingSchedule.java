@@ -27,6 +27,7 @@ final class RingSchedule
 
     private final int rank;
     private final int worldSize;
+    private boolean isLaidOut;
     private long elementCount;
     private int chunkElements;
     private final int[] recvOffsets;
@@ -50,9 +51,14 @@ final class RingSchedule
         this.recvCounts = new int[Math.max(0, 2 * worldSize - 2)];
     }
 
-    /** Lay out a new buffer. */
+    /** Lay out a new buffer; a training loop sums the same length every step, which keeps the layout. */
     void reset(final long elementCount, final int chunkElements)
     {
+        if (isLaidOut && elementCount == this.elementCount && chunkElements == this.chunkElements)
+        {
+            return;
+        }
+        isLaidOut = true;
         this.elementCount = elementCount;
         this.chunkElements = chunkElements;
         int sends = 0;
@@ -84,8 +90,8 @@ final class RingSchedule
             recvPositions = new int[receives];
         }
         final int lastWave = mostChunks - 1 + (steps() - 1) * WAVE_LAG;
-        inWaves(sendCounts, lastWave, sendSteps, sendChunks);
-        inWaves(recvCounts, lastWave, recvSteps, recvChunks);
+        inWaves(sendCounts, mostChunks, lastWave, sendSteps, sendChunks);
+        inWaves(recvCounts, mostChunks, lastWave, recvSteps, recvChunks);
         for (int i = 0; i < receives; i++)
         {
             recvPositions[recvOffsets[recvSteps[i]] + recvChunks[i]] = i;
@@ -93,12 +99,15 @@ final class RingSchedule
     }
 
     /** Orders the chunks of every step by wave, then step: fills {@code stepOf} and {@code chunkOf}. */
-    private void inWaves(final int[] chunksPerStep, final int lastWave, final int[] stepOf, final int[] chunkOf)
+    private void inWaves(final int[] chunksPerStep, final int mostChunks, final int lastWave, final int[] stepOf,
+        final int[] chunkOf)
     {
         int i = 0;
         for (int wave = 0; wave <= lastWave; wave++)
         {
-            for (int g = 0; g < steps(); g++)
+            // Only steps whose chunk (wave - g x lag) can lie in [0, mostChunks): O(chunks), not O(waves x steps).
+            final int lastStep = Math.min(steps() - 1, wave / WAVE_LAG);
+            for (int g = Math.max(0, (wave - mostChunks) / WAVE_LAG); g <= lastStep; g++)
             {
                 final int chunk = wave - g * WAVE_LAG;
                 if (chunk >= 0 && chunk < chunksPerStep[g])

@@ -130,4 +130,35 @@ class RingScheduleTest
         }
         return stuck;
     }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldLayOutAgainOnlyWhenTheLengthOrChunkChanges()
+    {
+        final int worldSize = 5;
+        final RingSchedule reused = new RingSchedule(2, worldSize);
+        final long[][] layouts = {{12_345, 100}, {12_345, 100}, {777, 100}, {12_345, 64}, {12_345, 100}, {0, 100}};
+        for (final long[] layout : layouts)
+        {
+            reused.reset(layout[0], (int)layout[1]);
+            final RingSchedule fresh = new RingSchedule(2, worldSize);
+            fresh.reset(layout[0], (int)layout[1]);
+            assertEquals(fresh.sendTransfers(), reused.sendTransfers(), "sends for " + layout[0] + "/" + layout[1]);
+            assertEquals(fresh.recvTransfers(), reused.recvTransfers(), "receives for " + layout[0] + "/" + layout[1]);
+            final java.util.Set<Long> sent = new java.util.HashSet<>();
+            for (int i = 0; i < fresh.sendTransfers(); i++)
+            {
+                assertEquals(fresh.sendStep(i), reused.sendStep(i));
+                assertEquals(fresh.sendChunk(i), reused.sendChunk(i));
+                assertTrue(reused.sendChunk(i) < reused.chunkCount(reused.sendSegment(reused.sendStep(i))));
+                assertTrue(sent.add((long)reused.sendStep(i) << 32 | reused.sendChunk(i)), "sent twice");
+            }
+            for (int i = 0; i < fresh.recvTransfers(); i++)
+            {
+                assertEquals(fresh.recvStep(i), reused.recvStep(i));
+                assertEquals(fresh.recvChunk(i), reused.recvChunk(i));
+                assertEquals(i, reused.recvPosition(reused.recvStep(i), reused.recvChunk(i)));
+            }
+        }
+    }
 }
